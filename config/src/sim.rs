@@ -1,0 +1,1 @@
+//! Simulator configuration (filled in by the firmware-sim work).
