@@ -1,1 +1,16 @@
-//! placeholder
+//! `caudal-collector`: receives readings from agents, stores them (SQLite or
+//! PostgreSQL), keeps aggregates and serves them over an HTTP API.
+//!
+//! Code map:
+//! - [`store`]: the storage interface and its two backends; idempotent batch
+//!   writes, aggregates, reads. Invariant: a seq is acknowledged only after the
+//!   transaction that stored it committed.
+//! - [`api`]: axum routes under `/api/v1`, OpenAPI document, error bodies.
+//! - [`auth`]: roles, permissions and API tokens (pure).
+//! - [`telemetry`]: metric names and counters.
+//! - `ingest` (QUIC) comes next and calls [`store::Store::write_batch`].
+
+pub mod api;
+pub mod auth;
+pub mod store;
+pub mod telemetry;

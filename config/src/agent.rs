@@ -263,6 +263,20 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// The TOML spelling.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            DataType::U16 => "u16",
+            DataType::I16 => "i16",
+            DataType::U32 => "u32",
+            DataType::I32 => "i32",
+            DataType::U64 => "u64",
+            DataType::F32 => "f32",
+            DataType::F64 => "f64",
+        }
+    }
+
     /// Registers the type spans.
     #[must_use]
     pub fn registers(self) -> u16 {
@@ -351,6 +365,20 @@ pub struct Channel {
     /// not a rollover.
     #[serde(default)]
     pub reset_threshold: Option<NonNegativeF64>,
+    /// Pulse counters: the fastest the meter can plausibly count, in pulses per second.
+    /// A decrease whose wrap-adjusted delta fits this rate over the elapsed time is a
+    /// rollover; otherwise it is a device reset. Absent: `reset_threshold` and half the
+    /// counter range decide (see `caudal_agent::process::counter`).
+    #[serde(default)]
+    pub max_pulses_per_second: Option<PositiveF64>,
+    /// A value unchanged (bit for bit) for longer than this is `Suspect(Stuck)`.
+    #[serde(default)]
+    pub stuck_after_ms: Option<NonZeroU64>,
+    /// An engineering value below this means the sensor failed (e.g. a 4-20 mA loop
+    /// below 3.8 mA): the reading, and the level readings of the same point in the
+    /// same poll, are `Bad(SensorFault)`.
+    #[serde(default)]
+    pub sensor_fault_below: Option<f64>,
     /// A regulator report depends on this channel: never dropped when the disk is full.
     #[serde(default)]
     pub regulated: bool,
@@ -439,7 +467,7 @@ fn check_channel(i: usize, j: usize, ch: &Channel, out: &mut Vec<Invalid>) {
         out.push(Invalid::new(
             ch.address.span(),
             at("address"),
-            format!("a {:?} at address {addr} spans {words} registers and runs past 65535", ch.data_type),
+            format!("a {} at address {addr} spans {words} registers and runs past 65535", ch.data_type.name()),
         ));
     }
     if matches!(ch.register, RegisterKind::Coil | RegisterKind::Discrete) && ch.data_type != DataType::U16 {
@@ -474,6 +502,7 @@ fn check_channel(i: usize, j: usize, ch: &Channel, out: &mut Vec<Invalid>) {
             ("pulses_per_liter", ch.pulses_per_liter.is_some()),
             ("calibration_factor", ch.calibration_factor.is_some()),
             ("counter_bits", ch.counter_bits.is_some()),
+            ("max_pulses_per_second", ch.max_pulses_per_second.is_some()),
         ] {
             if present {
                 out.push(Invalid::new(ch.id.span(), at(name), format!("`{name}` applies to `variable = \"pulses\"` channels only")));

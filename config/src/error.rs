@@ -76,6 +76,8 @@ pub(crate) fn field_path(path: &serde_path_to_error::Path) -> String {
     for seg in path.iter() {
         match seg {
             Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            // `toml::Spanned` wraps values in a private struct: not a user's field.
+            Segment::Map { key } if key.starts_with("$__serde_spanned") => {}
             Segment::Map { key } | Segment::Enum { variant: key } => {
                 if !out.is_empty() {
                     out.push('.');
