@@ -15,4 +15,5 @@ pub mod outbox;
 pub mod pipeline;
 pub mod process;
 pub mod spec;
+pub mod sync;
 pub mod telemetry;

@@ -8,9 +8,12 @@
 //! - [`api`]: axum routes under `/api/v1`, OpenAPI document, error bodies.
 //! - [`auth`]: roles, permissions and API tokens (pure).
 //! - [`telemetry`]: metric names and counters.
-//! - `ingest` (QUIC) comes next and calls [`store::Store::write_batch`].
+//! - [`ingest`]: QUIC ingest (next issue); it calls [`store::Store::write_batch`].
 
 pub mod api;
 pub mod auth;
+pub mod ingest;
+pub mod ingest;
+pub mod pki;
 pub mod store;
 pub mod telemetry;

@@ -86,6 +86,10 @@ pub struct CollectorLink {
     /// Batches in flight before waiting for an ack.
     #[serde(default = "default_inflight_batches")]
     pub inflight_batches: NonZeroU32,
+    /// Wait up to this long for a full batch before sending a partial one: longer
+    /// lingers send fewer, larger batches (fewer bytes per reading on a billed link).
+    #[serde(default = "default_batch_linger_ms")]
+    pub batch_linger_ms: NonZeroU64,
 }
 
 fn default_server_name() -> String {
@@ -94,6 +98,10 @@ fn default_server_name() -> String {
 
 fn default_batch_readings() -> NonZeroU32 {
     NonZeroU32::new(4096).unwrap_or(NonZeroU32::MIN)
+}
+
+fn default_batch_linger_ms() -> NonZeroU64 {
+    NonZeroU64::new(5_000).unwrap_or(NonZeroU64::MIN)
 }
 
 fn default_inflight_batches() -> NonZeroU32 {
@@ -214,10 +222,18 @@ impl Device {
     pub fn link(&self) -> Link {
         match *self.transport.get_ref() {
             Transport::Tcp => Link::Tcp {
-                address: self.address.as_ref().map(|a| a.get_ref().clone()).unwrap_or_default(),
+                address: self
+                    .address
+                    .as_ref()
+                    .map(|a| a.get_ref().clone())
+                    .unwrap_or_default(),
             },
             Transport::Rtu => Link::Rtu {
-                port: self.port.as_ref().map(|p| p.get_ref().clone()).unwrap_or_default(),
+                port: self
+                    .port
+                    .as_ref()
+                    .map(|p| p.get_ref().clone())
+                    .unwrap_or_default(),
                 baud: self.baud.as_ref().map_or(9600, |b| *b.get_ref()),
                 parity: self.parity.as_ref().map_or(Parity::None, |p| *p.get_ref()),
                 stop_bits: self.stop_bits.as_ref().map_or(1, |s| *s.get_ref()),
@@ -410,11 +426,18 @@ fn check_device(i: usize, dev: &Device, out: &mut Vec<Invalid>) {
     match *dev.transport.get_ref() {
         Transport::Tcp => {
             match &dev.address {
-                None => out.push(Invalid::new(span, at("address"), "a tcp device needs `address = \"host:port\"`")),
+                None => out.push(Invalid::new(
+                    span,
+                    at("address"),
+                    "a tcp device needs `address = \"host:port\"`",
+                )),
                 Some(a) if !a.get_ref().contains(':') => out.push(Invalid::new(
                     a.span(),
                     at("address"),
-                    format!("`{}` is not host:port (e.g. \"192.168.1.20:502\")", a.get_ref()),
+                    format!(
+                        "`{}` is not host:port (e.g. \"192.168.1.20:502\")",
+                        a.get_ref()
+                    ),
                 )),
                 Some(_) => {}
             }
@@ -426,31 +449,58 @@ fn check_device(i: usize, dev: &Device, out: &mut Vec<Invalid>) {
                 ("data_bits", dev.data_bits.as_ref().map(Spanned::span)),
             ] {
                 if let Some(s) = s {
-                    out.push(Invalid::new(s, at(name), format!("`{name}` applies to rtu devices only")));
+                    out.push(Invalid::new(
+                        s,
+                        at(name),
+                        format!("`{name}` applies to rtu devices only"),
+                    ));
                 }
             }
         }
         Transport::Rtu => {
             if dev.port.is_none() {
-                out.push(Invalid::new(span, at("port"), "an rtu device needs `port = \"/dev/ttyUSB0\"`"));
+                out.push(Invalid::new(
+                    span,
+                    at("port"),
+                    "an rtu device needs `port = \"/dev/ttyUSB0\"`",
+                ));
             }
             if let Some(a) = &dev.address {
-                out.push(Invalid::new(a.span(), at("address"), "`address` applies to tcp devices only"));
+                out.push(Invalid::new(
+                    a.span(),
+                    at("address"),
+                    "`address` applies to tcp devices only",
+                ));
             }
-            if let Some(b) = &dev.baud {
-                if !(300..=921_600).contains(b.get_ref()) {
-                    out.push(Invalid::new(b.span(), at("baud"), format!("baud rate {} is out of range: use 300 to 921600", b.get_ref())));
-                }
+            if let Some(b) = &dev.baud
+                && !(300..=921_600).contains(b.get_ref())
+            {
+                out.push(Invalid::new(
+                    b.span(),
+                    at("baud"),
+                    format!(
+                        "baud rate {} is out of range: use 300 to 921600",
+                        b.get_ref()
+                    ),
+                ));
             }
-            if let Some(s) = &dev.stop_bits {
-                if !matches!(s.get_ref(), 1 | 2) {
-                    out.push(Invalid::new(s.span(), at("stop_bits"), "stop bits must be 1 or 2"));
-                }
+            if let Some(s) = &dev.stop_bits
+                && !matches!(s.get_ref(), 1 | 2)
+            {
+                out.push(Invalid::new(
+                    s.span(),
+                    at("stop_bits"),
+                    "stop bits must be 1 or 2",
+                ));
             }
-            if let Some(s) = &dev.data_bits {
-                if !matches!(s.get_ref(), 7 | 8) {
-                    out.push(Invalid::new(s.span(), at("data_bits"), "data bits must be 7 or 8"));
-                }
+            if let Some(s) = &dev.data_bits
+                && !matches!(s.get_ref(), 7 | 8)
+            {
+                out.push(Invalid::new(
+                    s.span(),
+                    at("data_bits"),
+                    "data bits must be 7 or 8",
+                ));
             }
         }
     }
@@ -467,35 +517,74 @@ fn check_channel(i: usize, j: usize, ch: &Channel, out: &mut Vec<Invalid>) {
         out.push(Invalid::new(
             ch.address.span(),
             at("address"),
-            format!("a {} at address {addr} spans {words} registers and runs past 65535", ch.data_type.name()),
+            format!(
+                "a {} at address {addr} spans {words} registers and runs past 65535",
+                ch.data_type.name()
+            ),
         ));
     }
-    if matches!(ch.register, RegisterKind::Coil | RegisterKind::Discrete) && ch.data_type != DataType::U16 {
-        out.push(Invalid::new(ch.address.span(), at("data_type"), "coils and discrete inputs are single bits: leave data_type out"));
+    if matches!(ch.register, RegisterKind::Coil | RegisterKind::Discrete)
+        && ch.data_type != DataType::U16
+    {
+        out.push(Invalid::new(
+            ch.address.span(),
+            at("data_type"),
+            "coils and discrete inputs are single bits: leave data_type out",
+        ));
     }
-    if let (Some(min), Some(max)) = (ch.min, ch.max) {
-        if min > max {
-            out.push(Invalid::new(ch.id.span(), at("min"), format!("min {min} is greater than max {max}")));
-        }
+    if let (Some(min), Some(max)) = (ch.min, ch.max)
+        && min > max
+    {
+        out.push(Invalid::new(
+            ch.id.span(),
+            at("min"),
+            format!("min {min} is greater than max {max}"),
+        ));
     }
     if let Some(b) = &ch.bits {
         let f = b.get_ref();
         let width_bits = u32::from(ch.data_type.registers()) * 16;
         if f.width == 0 || u32::from(f.shift) + u32::from(f.width) > width_bits {
-            out.push(Invalid::new(b.span(), at("bits"), format!("bit field {}+{} does not fit a {width_bits}-bit value", f.shift, f.width)));
+            out.push(Invalid::new(
+                b.span(),
+                at("bits"),
+                format!(
+                    "bit field {}+{} does not fit a {width_bits}-bit value",
+                    f.shift, f.width
+                ),
+            ));
         }
     }
     if ch.is_counter() {
         if ch.pulses_per_liter.is_none() {
-            out.push(Invalid::new(ch.id.span(), at("pulses_per_liter"), "a pulse counter needs `pulses_per_liter` (pulses the meter emits per litre)"));
+            out.push(Invalid::new(
+                ch.id.span(),
+                at("pulses_per_liter"),
+                "a pulse counter needs `pulses_per_liter` (pulses the meter emits per litre)",
+            ));
         }
         match &ch.counter_bits {
-            Some(b) if !matches!(b.get_ref(), 16 | 32) => out.push(Invalid::new(b.span(), at("counter_bits"), format!("counter width {} is not supported: use 16 or 32", b.get_ref()))),
-            None => out.push(Invalid::new(ch.id.span(), at("counter_bits"), "a pulse counter needs `counter_bits` (16 or 32: where the device's counter wraps)")),
+            Some(b) if !matches!(b.get_ref(), 16 | 32) => out.push(Invalid::new(
+                b.span(),
+                at("counter_bits"),
+                format!(
+                    "counter width {} is not supported: use 16 or 32",
+                    b.get_ref()
+                ),
+            )),
+            None => out.push(Invalid::new(
+                ch.id.span(),
+                at("counter_bits"),
+                "a pulse counter needs `counter_bits` (16 or 32: where the device's counter wraps)",
+            )),
             Some(_) => {}
         }
         if !matches!(ch.data_type, DataType::U16 | DataType::U32) {
-            out.push(Invalid::new(ch.id.span(), at("data_type"), "a pulse counter is read as u16 or u32"));
+            out.push(Invalid::new(
+                ch.id.span(),
+                at("data_type"),
+                "a pulse counter is read as u16 or u32",
+            ));
         }
     } else {
         for (name, present) in [
@@ -505,7 +594,11 @@ fn check_channel(i: usize, j: usize, ch: &Channel, out: &mut Vec<Invalid>) {
             ("max_pulses_per_second", ch.max_pulses_per_second.is_some()),
         ] {
             if present {
-                out.push(Invalid::new(ch.id.span(), at(name), format!("`{name}` applies to `variable = \"pulses\"` channels only")));
+                out.push(Invalid::new(
+                    ch.id.span(),
+                    at(name),
+                    format!("`{name}` applies to `variable = \"pulses\"` channels only"),
+                ));
             }
         }
     }
@@ -515,13 +608,24 @@ impl Validate for AgentConfig {
     fn validate(&self) -> Vec<Invalid> {
         let mut out = Vec::new();
         if self.agent.id.get_ref().trim().is_empty() {
-            out.push(Invalid::new(self.agent.id.span(), "agent.id", "the agent id must not be empty"));
+            out.push(Invalid::new(
+                self.agent.id.span(),
+                "agent.id",
+                "the agent id must not be empty",
+            ));
         }
         let mut device_ids: HashMap<&str, usize> = HashMap::new();
         let mut channel_ids: HashMap<&str, (usize, usize)> = HashMap::new();
         for (i, dev) in self.devices.iter().enumerate() {
             if let Some(first) = device_ids.insert(dev.id.get_ref(), i) {
-                out.push(Invalid::new(dev.id.span(), format!("devices[{i}].id"), format!("duplicate device id `{}` (first used by devices[{first}])", dev.id.get_ref())));
+                out.push(Invalid::new(
+                    dev.id.span(),
+                    format!("devices[{i}].id"),
+                    format!(
+                        "duplicate device id `{}` (first used by devices[{first}])",
+                        dev.id.get_ref()
+                    ),
+                ));
             }
             check_device(i, dev, &mut out);
             for (j, ch) in dev.channels.iter().enumerate() {

@@ -4,7 +4,7 @@
 //! has a default, so an empty file (or no file) runs an embedded collector.
 
 use std::net::SocketAddr;
-use std::num::{NonZeroU32, NonZeroUsize};
+use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::{Invalid, Validate};
 
 /// The whole collector file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CollectorConfig {
     /// Where to listen.
@@ -31,18 +31,9 @@ pub struct CollectorConfig {
     /// Ingest limits.
     #[serde(default)]
     pub ingest: Ingest,
-}
-
-impl Default for CollectorConfig {
-    fn default() -> Self {
-        CollectorConfig {
-            listen: Listen::default(),
-            storage: Storage::default(),
-            tls: Tls::default(),
-            retention: Retention::default(),
-            ingest: Ingest::default(),
-        }
-    }
+    /// HTTP API limits.
+    #[serde(default)]
+    pub api: Api,
 }
 
 /// Listen addresses.
@@ -59,7 +50,10 @@ pub struct Listen {
 
 impl Default for Listen {
     fn default() -> Self {
-        Listen { quic: default_quic(), http: default_http() }
+        Listen {
+            quic: default_quic(),
+            http: default_http(),
+        }
     }
 }
 
@@ -87,7 +81,11 @@ pub struct Storage {
 
 impl Default for Storage {
     fn default() -> Self {
-        Storage { data_dir: default_data_dir(), database_url: None, max_connections: default_pool() }
+        Storage {
+            data_dir: default_data_dir(),
+            database_url: None,
+            max_connections: default_pool(),
+        }
     }
 }
 
@@ -141,18 +139,12 @@ fn default_server_key() -> PathBuf {
 }
 
 /// Retention of stored data.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retention {
     /// Days of raw readings kept; aggregates are kept forever. Absent: keep everything.
     #[serde(default)]
     pub raw_days: Option<NonZeroU32>,
-}
-
-impl Default for Retention {
-    fn default() -> Self {
-        Retention { raw_days: None }
-    }
 }
 
 /// Ingest limits.
@@ -190,21 +182,75 @@ fn default_batch() -> NonZeroU32 {
     NonZeroU32::new(caudal_protocol::MAX_BATCH_READINGS).unwrap_or(NonZeroU32::MIN)
 }
 
+/// HTTP API limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Api {
+    /// Largest page of a series a client may ask for, in rows.
+    #[serde(default = "default_max_page_rows")]
+    pub max_page_rows: NonZeroU32,
+    /// Largest CSV export, in rows; longer ranges must be split.
+    #[serde(default = "default_max_export_rows")]
+    pub max_export_rows: NonZeroU32,
+    /// A request that takes longer is answered with 408.
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: NonZeroU64,
+    /// Largest request body accepted.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: NonZeroUsize,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Api {
+            max_page_rows: default_max_page_rows(),
+            max_export_rows: default_max_export_rows(),
+            request_timeout_ms: default_request_timeout_ms(),
+            max_body_bytes: default_max_body_bytes(),
+        }
+    }
+}
+
+fn default_max_page_rows() -> NonZeroU32 {
+    NonZeroU32::new(10_000).unwrap_or(NonZeroU32::MIN)
+}
+fn default_max_export_rows() -> NonZeroU32 {
+    NonZeroU32::new(1_000_000).unwrap_or(NonZeroU32::MIN)
+}
+fn default_request_timeout_ms() -> NonZeroU64 {
+    NonZeroU64::new(30_000).unwrap_or(NonZeroU64::MIN)
+}
+fn default_max_body_bytes() -> NonZeroUsize {
+    NonZeroUsize::new(1 << 20).unwrap_or(NonZeroUsize::MIN)
+}
+
 impl Validate for CollectorConfig {
     fn validate(&self) -> Vec<Invalid> {
         let mut out = Vec::new();
         if let Some(url) = &self.storage.database_url {
             let u = url.get_ref();
-            if !(u.starts_with("postgres://") || u.starts_with("postgresql://") || u.starts_with("sqlite:")) {
+            if !(u.starts_with("postgres://")
+                || u.starts_with("postgresql://")
+                || u.starts_with("sqlite:"))
+            {
                 out.push(Invalid::new(
                     url.span(),
                     "storage.database_url",
-                    format!("`{u}` is not a database URL: use postgres://user@host/db or sqlite:PATH"),
+                    format!(
+                        "`{u}` is not a database URL: use postgres://user@host/db or sqlite:PATH"
+                    ),
                 ));
             }
         }
         if self.ingest.max_batch_readings.get() > caudal_protocol::MAX_BATCH_READINGS {
-            out.push(Invalid { span: None, path: "ingest.max_batch_readings".into(), message: format!("at most {} readings per batch", caudal_protocol::MAX_BATCH_READINGS) });
+            out.push(Invalid {
+                span: None,
+                path: "ingest.max_batch_readings".into(),
+                message: format!(
+                    "at most {} readings per batch",
+                    caudal_protocol::MAX_BATCH_READINGS
+                ),
+            });
         }
         out
     }

@@ -44,7 +44,11 @@ pub struct Invalid {
 impl Invalid {
     /// A failure at `span` for the field `path`.
     pub fn new(span: Range<usize>, path: impl Into<String>, message: impl Into<String>) -> Invalid {
-        Invalid { span: Some(span), path: path.into(), message: message.into() }
+        Invalid {
+            span: Some(span),
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -57,15 +61,32 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl ConfigError {
-    pub(crate) fn from_toml(file: &Path, text: &str, path: String, e: &toml::de::Error) -> ConfigError {
+    pub(crate) fn from_toml(
+        file: &Path,
+        text: &str,
+        path: String,
+        e: &toml::de::Error,
+    ) -> ConfigError {
         let (line, column) = e.span().map_or((0, 0), |s| line_col(text, s.start));
         let message = e.message().trim().trim_end_matches('.').to_owned();
-        ConfigError { file: file.to_path_buf(), line, column, path, message }
+        ConfigError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            path,
+            message,
+        }
     }
 
     pub(crate) fn from_invalid(file: &Path, text: &str, inv: Invalid) -> ConfigError {
         let (line, column) = inv.span.map_or((0, 0), |s| line_col(text, s.start));
-        ConfigError { file: file.to_path_buf(), line, column, path: inv.path, message: inv.message }
+        ConfigError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            path: inv.path,
+            message: inv.message,
+        }
     }
 }
 

@@ -141,7 +141,10 @@ pub struct SimDevice {
 }
 
 fn default_unit_id() -> Spanned<UnitId> {
-    Spanned::new(0..0, UnitId::try_from(1i64).unwrap_or_else(|_| unreachable!("1 is a valid unit id")))
+    Spanned::new(
+        0..0,
+        UnitId::try_from(1i64).unwrap_or_else(|_| unreachable!("1 is a valid unit id")),
+    )
 }
 fn default_counter_bits() -> Spanned<u8> {
     Spanned::new(0..0, 32)
@@ -157,7 +160,8 @@ fn positive(v: f64) -> PositiveF64 {
     PositiveF64::new(v).unwrap_or_else(|| unreachable!("default constants are positive"))
 }
 fn non_negative(v: f64) -> NonNegativeF64 {
-    NonNegativeF64::try_from(v).unwrap_or_else(|_| unreachable!("default constants are not negative"))
+    NonNegativeF64::try_from(v)
+        .unwrap_or_else(|_| unreachable!("default constants are not negative"))
 }
 
 impl SimDevice {
@@ -197,7 +201,11 @@ impl SimDevice {
     pub fn pulses_per_liter_milli(&self) -> Option<u16> {
         let milli = (self.pulses_per_liter.get_ref().get() * 1000.0).round();
         (1.0..=65_535.0).contains(&milli).then(|| {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "range checked just above")]
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "range checked just above"
+            )]
             let m = milli as u16;
             m
         })
@@ -215,7 +223,7 @@ pub struct PumpParams {
     #[serde(default = "default_off_s")]
     pub off_s: NonNegativeF64,
     /// Seconds into the first cycle at start (spreads the starts of a fleet).
-    #[serde(default)]
+    #[serde(default = "default_phase_s")]
     pub phase_s: NonNegativeF64,
     /// Flow of a pump with water, litres per second.
     #[serde(default = "default_flow_lps")]
@@ -237,6 +245,9 @@ pub struct PumpParams {
     pub trip_reset_s: PositiveF64,
 }
 
+fn default_phase_s() -> NonNegativeF64 {
+    non_negative(0.0)
+}
 fn default_on_s() -> PositiveF64 {
     positive(3_600.0)
 }
@@ -361,7 +372,10 @@ impl FaultName {
     /// Instant faults happen once and cannot have a duration.
     #[must_use]
     pub fn is_instant(self) -> bool {
-        matches!(self, FaultName::CounterRollover | FaultName::Reboot | FaultName::ClockJump)
+        matches!(
+            self,
+            FaultName::CounterRollover | FaultName::Reboot | FaultName::ClockJump
+        )
     }
 }
 
@@ -426,32 +440,72 @@ pub const MAX_FLEET: u32 = 20_000;
 fn check_device(i: usize, d: &SimDevice, out: &mut Vec<Invalid>) {
     let at = |f: &str| format!("devices[{i}].{f}");
     if d.id.get_ref().trim().is_empty() {
-        out.push(Invalid::new(d.id.span(), at("id"), "the device id must not be empty"));
+        out.push(Invalid::new(
+            d.id.span(),
+            at("id"),
+            "the device id must not be empty",
+        ));
     }
     if !matches!(d.counter_bits.get_ref(), 16 | 32) {
-        out.push(Invalid::new(d.counter_bits.span(), at("counter_bits"), format!("counter width {} is not supported: use 16 or 32", d.counter_bits.get_ref())));
+        out.push(Invalid::new(
+            d.counter_bits.span(),
+            at("counter_bits"),
+            format!(
+                "counter width {} is not supported: use 16 or 32",
+                d.counter_bits.get_ref()
+            ),
+        ));
     } else if *d.counter_bits.get_ref() == 16 && d.counter_start > u32::from(u16::MAX) {
-        out.push(Invalid::new(d.counter_bits.span(), at("counter_start"), format!("counter_start {} does not fit a 16-bit counter", d.counter_start)));
+        out.push(Invalid::new(
+            d.counter_bits.span(),
+            at("counter_start"),
+            format!(
+                "counter_start {} does not fit a 16-bit counter",
+                d.counter_start
+            ),
+        ));
     }
     if d.pulses_per_liter_milli().is_none() {
-        out.push(Invalid::new(d.pulses_per_liter.span(), at("pulses_per_liter"), "the meter constant must be 0.001 to 65.535 pulses per litre"));
+        out.push(Invalid::new(
+            d.pulses_per_liter.span(),
+            at("pulses_per_liter"),
+            "the meter constant must be 0.001 to 65.535 pulses per litre",
+        ));
     }
     match d.transport.get_ref() {
         SimTransport::Tcp => {
-            for (name, span) in [("baud", d.baud.as_ref().map(Spanned::span)), ("symlink", d.symlink.as_ref().map(Spanned::span))] {
+            for (name, span) in [
+                ("baud", d.baud.as_ref().map(Spanned::span)),
+                ("symlink", d.symlink.as_ref().map(Spanned::span)),
+            ] {
                 if let Some(s) = span {
-                    out.push(Invalid::new(s, at(name), format!("`{name}` applies to rtu devices only")));
+                    out.push(Invalid::new(
+                        s,
+                        at(name),
+                        format!("`{name}` applies to rtu devices only"),
+                    ));
                 }
             }
         }
         SimTransport::Rtu => {
             if d.listen.span() != (0..0) {
-                out.push(Invalid::new(d.listen.span(), at("listen"), "`listen` applies to tcp devices only"));
+                out.push(Invalid::new(
+                    d.listen.span(),
+                    at("listen"),
+                    "`listen` applies to tcp devices only",
+                ));
             }
-            if let Some(b) = &d.baud {
-                if !(300..=921_600).contains(b.get_ref()) {
-                    out.push(Invalid::new(b.span(), at("baud"), format!("baud rate {} is out of range: use 300 to 921600", b.get_ref())));
-                }
+            if let Some(b) = &d.baud
+                && !(300..=921_600).contains(b.get_ref())
+            {
+                out.push(Invalid::new(
+                    b.span(),
+                    at("baud"),
+                    format!(
+                        "baud rate {} is out of range: use 300 to 921600",
+                        b.get_ref()
+                    ),
+                ));
             }
         }
     }
@@ -460,30 +514,46 @@ fn check_device(i: usize, d: &SimDevice, out: &mut Vec<Invalid>) {
     }
     let a = d.aquifer.unwrap_or_default();
     if a.pump_intake_m.get() >= a.static_level_m.get() {
-        out.push(Invalid::new(d.id.span(), at("aquifer.pump_intake_m"), "the pump intake must be below the static water level"));
+        out.push(Invalid::new(
+            d.id.span(),
+            at("aquifer.pump_intake_m"),
+            "the pump intake must be below the static water level",
+        ));
     }
 }
 
 fn check_fault(at: &str, f: &ScriptedFault, out: &mut Vec<Invalid>) {
     let name = *f.fault.get_ref();
     let span = f.fault.span();
-    if let Some(d) = &f.for_s {
-        if name.is_instant() {
-            out.push(Invalid::new(d.span(), format!("{at}.for_s"), format!("{name:?} happens at once: leave for_s out")));
-        }
+    if let Some(d) = &f.for_s
+        && name.is_instant()
+    {
+        out.push(Invalid::new(
+            d.span(),
+            format!("{at}.for_s"),
+            format!("{name:?} happens at once: leave for_s out"),
+        ));
     }
     let need = |present: bool, field: &str, out: &mut Vec<Invalid>| {
         if !present {
-            out.push(Invalid::new(span.clone(), format!("{at}.{field}"), format!("fault `{name:?}` needs `{field}`")));
+            out.push(Invalid::new(
+                span.clone(),
+                format!("{at}.{field}"),
+                format!("fault `{name:?}` needs `{field}`"),
+            ));
         }
     };
     match name {
         FaultName::Exception => {
             need(f.code.is_some(), "code", out);
-            if let Some(c) = &f.code {
-                if *c.get_ref() == 0 || *c.get_ref() >= 0x80 {
-                    out.push(Invalid::new(c.span(), format!("{at}.code"), "an exception code is 1 to 127"));
-                }
+            if let Some(c) = &f.code
+                && (*c.get_ref() == 0 || *c.get_ref() >= 0x80)
+            {
+                out.push(Invalid::new(
+                    c.span(),
+                    format!("{at}.code"),
+                    "an exception code is 1 to 127",
+                ));
             }
         }
         FaultName::SlowReply => need(f.delay_ms.is_some(), "delay_ms", out),
@@ -497,41 +567,83 @@ impl Validate for SimConfig {
         let mut out = Vec::new();
         let mut ids: HashMap<&str, usize> = HashMap::new();
         // Listener key -> (transport, listen, unit ids seen).
-        let mut groups: HashMap<String, (SimTransport, SocketAddr, HashMap<UnitId, usize>)> = HashMap::new();
+        let mut groups: HashMap<String, (SimTransport, SocketAddr, HashMap<UnitId, usize>)> =
+            HashMap::new();
         let mut fixed_ports: HashMap<SocketAddr, usize> = HashMap::new();
         for (i, d) in self.devices.iter().enumerate() {
             if let Some(first) = ids.insert(d.id.get_ref(), i) {
-                out.push(Invalid::new(d.id.span(), format!("devices[{i}].id"), format!("duplicate device id `{}` (first used by devices[{first}])", d.id.get_ref())));
+                out.push(Invalid::new(
+                    d.id.span(),
+                    format!("devices[{i}].id"),
+                    format!(
+                        "duplicate device id `{}` (first used by devices[{first}])",
+                        d.id.get_ref()
+                    ),
+                ));
             }
             check_device(i, d, &mut out);
             let transport = *d.transport.get_ref();
             let listen = *d.listen.get_ref();
             if let Some(g) = &d.gateway {
-                let entry = groups.entry(g.get_ref().clone()).or_insert_with(|| (transport, listen, HashMap::new()));
+                let entry = groups
+                    .entry(g.get_ref().clone())
+                    .or_insert_with(|| (transport, listen, HashMap::new()));
                 if entry.0 != transport || (transport == SimTransport::Tcp && entry.1 != listen) {
-                    out.push(Invalid::new(g.span(), format!("devices[{i}].gateway"), format!("devices of gateway `{}` must share one transport and listen address", g.get_ref())));
+                    out.push(Invalid::new(
+                        g.span(),
+                        format!("devices[{i}].gateway"),
+                        format!(
+                            "devices of gateway `{}` must share one transport and listen address",
+                            g.get_ref()
+                        ),
+                    ));
                 }
                 if let Some(first) = entry.2.insert(*d.unit_id.get_ref(), i) {
-                    out.push(Invalid::new(d.unit_id.span(), format!("devices[{i}].unit_id"), format!("unit id {} is already used on gateway `{}` by devices[{first}]", d.unit_id.get_ref().get(), g.get_ref())));
+                    out.push(Invalid::new(
+                        d.unit_id.span(),
+                        format!("devices[{i}].unit_id"),
+                        format!(
+                            "unit id {} is already used on gateway `{}` by devices[{first}]",
+                            d.unit_id.get_ref().get(),
+                            g.get_ref()
+                        ),
+                    ));
                 }
-            } else if transport == SimTransport::Tcp && listen.port() != 0 {
-                if let Some(first) = fixed_ports.insert(listen, i) {
-                    out.push(Invalid::new(d.listen.span(), format!("devices[{i}].listen"), format!("{listen} is already used by devices[{first}]: name a common `gateway` to share a port")));
-                }
+            } else if transport == SimTransport::Tcp
+                && listen.port() != 0
+                && let Some(first) = fixed_ports.insert(listen, i)
+            {
+                out.push(Invalid::new(d.listen.span(), format!("devices[{i}].listen"), format!("{listen} is already used by devices[{first}]: name a common `gateway` to share a port")));
             }
         }
         if let Some(f) = &self.fleet {
             if f.count.get_ref().get() > MAX_FLEET {
-                out.push(Invalid::new(f.count.span(), "fleet.count", format!("a fleet has at most {MAX_FLEET} wells")));
+                out.push(Invalid::new(
+                    f.count.span(),
+                    "fleet.count",
+                    format!("a fleet has at most {MAX_FLEET} wells"),
+                ));
             }
             if !(1..=247).contains(f.devices_per_port.get_ref()) {
-                out.push(Invalid::new(f.devices_per_port.span(), "fleet.devices_per_port", "devices per port is 1 to 247 (the unit ids)"));
+                out.push(Invalid::new(
+                    f.devices_per_port.span(),
+                    "fleet.devices_per_port",
+                    "devices per port is 1 to 247 (the unit ids)",
+                ));
             }
             if !matches!(f.counter_bits.get_ref(), 16 | 32) {
-                out.push(Invalid::new(f.counter_bits.span(), "fleet.counter_bits", "use 16 or 32"));
+                out.push(Invalid::new(
+                    f.counter_bits.span(),
+                    "fleet.counter_bits",
+                    "use 16 or 32",
+                ));
             }
             if f.listen.port() != 0 {
-                out.push(Invalid::new(f.count.span(), "fleet.listen", "fleet wells take free ports: the port must be 0"));
+                out.push(Invalid::new(
+                    f.count.span(),
+                    "fleet.listen",
+                    "fleet wells take free ports: the port must be 0",
+                ));
             }
         }
         out
@@ -549,7 +661,11 @@ mod tests {
 
     #[test]
     fn minimal_file_takes_defaults() {
-        let c: SimConfig = crate::parse(Path::new("sim.toml"), "[[devices]]\nid = \"w1\"\ntransport = \"tcp\"\n").unwrap();
+        let c: SimConfig = crate::parse(
+            Path::new("sim.toml"),
+            "[[devices]]\nid = \"w1\"\ntransport = \"tcp\"\n",
+        )
+        .unwrap();
         assert_eq!(c.devices[0].pulses_per_liter_milli(), Some(1000));
         assert_eq!(*c.devices[0].counter_bits.get_ref(), 32);
         assert_eq!(c.devices[0].listen.get_ref().port(), 0);
@@ -557,7 +673,9 @@ mod tests {
 
     #[test]
     fn duplicate_ids_point_at_the_second() {
-        let e = err("[[devices]]\nid = \"w1\"\ntransport = \"tcp\"\n[[devices]]\nid = \"w1\"\ntransport = \"rtu\"\n");
+        let e = err(
+            "[[devices]]\nid = \"w1\"\ntransport = \"tcp\"\n[[devices]]\nid = \"w1\"\ntransport = \"rtu\"\n",
+        );
         assert_eq!((e.line, e.path.as_str()), (5, "devices[1].id"));
     }
 
@@ -567,11 +685,17 @@ mod tests {
         assert_eq!((e.line, e.path.as_str()), (4, "devices[0].counter_bits"));
         let e = err("[[devices]]\nid = \"w1\"\ntransport = \"tcp\"\nbogus = 1\n");
         assert_eq!(e.line, 4, "{e}");
-        let e = err("[[devices]]\nid = \"w1\"\ntransport = \"tcp\"\n[[devices.faults]]\nat_s = 1\nfault = \"reboot\"\nfor_s = 3\n");
+        let e = err(
+            "[[devices]]\nid = \"w1\"\ntransport = \"tcp\"\n[[devices.faults]]\nat_s = 1\nfault = \"reboot\"\nfor_s = 3\n",
+        );
         assert_eq!(e.path, "devices[0].faults[0].for_s");
-        let e = err("[[devices]]\nid = \"w1\"\ntransport = \"tcp\"\n[[devices.faults]]\nat_s = 1\nfault = \"exception\"\n");
+        let e = err(
+            "[[devices]]\nid = \"w1\"\ntransport = \"tcp\"\n[[devices.faults]]\nat_s = 1\nfault = \"exception\"\n",
+        );
         assert_eq!(e.path, "devices[0].faults[0].code");
-        let e = err("[[devices]]\nid = \"a\"\ntransport = \"tcp\"\ngateway = \"g\"\n[[devices]]\nid = \"b\"\ntransport = \"tcp\"\ngateway = \"g\"\n");
+        let e = err(
+            "[[devices]]\nid = \"a\"\ntransport = \"tcp\"\ngateway = \"g\"\n[[devices]]\nid = \"b\"\ntransport = \"tcp\"\ngateway = \"g\"\n",
+        );
         assert_eq!(e.path, "devices[1].unit_id");
     }
 }

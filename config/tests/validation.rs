@@ -48,9 +48,15 @@ fn check(text: &str, line: usize, column: usize, path: &str, message: &str) {
     assert_eq!(err.file, Path::new("agent.toml"), "{err}");
     assert_eq!((err.line, err.column), (line, column), "position of: {err}");
     assert_eq!(err.path, path, "path of: {err}");
-    assert!(err.message.contains(message), "message of: {err}\nexpected to contain: {message}");
+    assert!(
+        err.message.contains(message),
+        "message of: {err}\nexpected to contain: {message}"
+    );
     let shown = err.to_string();
-    assert!(shown.starts_with(&format!("agent.toml:{line}:{column}: {path}: ")), "{shown}");
+    assert!(
+        shown.starts_with(&format!("agent.toml:{line}:{column}: {path}: ")),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -64,13 +70,25 @@ fn base_config_is_valid() {
 #[test]
 fn unknown_field_names_the_field() {
     let text = BASE.replace("scale = 0.01", "scael = 0.01");
-    check(&text, 28, 1, "devices[0].channels[1].scael", "unknown field `scael`");
+    check(
+        &text,
+        28,
+        1,
+        "devices[0].channels[1].scael",
+        "unknown field `scael`",
+    );
 }
 
 #[test]
 fn wrong_type_names_the_field() {
     let text = BASE.replace("counter_bits = 32", "counter_bits = \"32\"");
-    check(&text, 19, 16, "devices[0].channels[0].counter_bits", "invalid type: string \"32\", expected u8");
+    check(
+        &text,
+        19,
+        16,
+        "devices[0].channels[0].counter_bits",
+        "invalid type: string \"32\", expected u8",
+    );
 }
 
 #[test]
@@ -100,7 +118,13 @@ fn register_address_out_of_range() {
 #[test]
 fn multi_register_value_running_past_the_last_address() {
     let text = BASE.replace("address = 0\n", "address = 65535\n");
-    check(&text, 16, 11, "devices[0].channels[0].address", "a u32 at address 65535 spans 2 registers and runs past 65535");
+    check(
+        &text,
+        16,
+        11,
+        "devices[0].channels[0].address",
+        "a u32 at address 65535 spans 2 registers and runs past 65535",
+    );
 }
 
 #[test]
@@ -118,37 +142,76 @@ fn zero_pulse_constant() {
 #[test]
 fn counter_without_width() {
     let text = BASE.replace("counter_bits = 32\n", "");
-    check(&text, 12, 6, "devices[0].channels[0].counter_bits", "a pulse counter needs `counter_bits`");
+    check(
+        &text,
+        12,
+        6,
+        "devices[0].channels[0].counter_bits",
+        "a pulse counter needs `counter_bits`",
+    );
 }
 
 #[test]
 fn unsupported_counter_width() {
     let text = BASE.replace("counter_bits = 32", "counter_bits = 24");
-    check(&text, 19, 16, "devices[0].channels[0].counter_bits", "counter width 24 is not supported: use 16 or 32");
+    check(
+        &text,
+        19,
+        16,
+        "devices[0].channels[0].counter_bits",
+        "counter width 24 is not supported: use 16 or 32",
+    );
 }
 
 #[test]
 fn unit_id_out_of_range() {
-    let text = BASE.replace("address = \"127.0.0.1:5020\"", "address = \"127.0.0.1:5020\"\nunit_id = 0");
-    check(&text, 10, 11, "devices[0].unit_id", "Modbus unit id 0 is out of range: use 1 to 247");
+    let text = BASE.replace(
+        "address = \"127.0.0.1:5020\"",
+        "address = \"127.0.0.1:5020\"\nunit_id = 0",
+    );
+    check(
+        &text,
+        10,
+        11,
+        "devices[0].unit_id",
+        "Modbus unit id 0 is out of range: use 1 to 247",
+    );
 }
 
 #[test]
 fn rtu_field_on_a_tcp_device() {
-    let text = BASE.replace("address = \"127.0.0.1:5020\"", "address = \"127.0.0.1:5020\"\nbaud = 9600");
-    check(&text, 10, 8, "devices[0].baud", "`baud` applies to rtu devices only");
+    let text = BASE.replace(
+        "address = \"127.0.0.1:5020\"",
+        "address = \"127.0.0.1:5020\"\nbaud = 9600",
+    );
+    check(
+        &text,
+        10,
+        8,
+        "devices[0].baud",
+        "`baud` applies to rtu devices only",
+    );
 }
 
 #[test]
 fn rtu_device_without_port() {
-    let text = BASE.replace("transport = \"tcp\"\naddress = \"127.0.0.1:5020\"", "transport = \"rtu\"");
+    let text = BASE.replace(
+        "transport = \"tcp\"\naddress = \"127.0.0.1:5020\"",
+        "transport = \"rtu\"",
+    );
     check(&text, 8, 13, "devices[0].port", "an rtu device needs `port");
 }
 
 #[test]
 fn unknown_variable() {
     let text = BASE.replace("variable = \"level\"", "variable = \"levle\"");
-    check(&text, 25, 12, "devices[0].channels[1].variable", "unknown variant `levle`");
+    check(
+        &text,
+        25,
+        12,
+        "devices[0].channels[1].variable",
+        "unknown variant `levle`",
+    );
 }
 
 #[test]
@@ -162,7 +225,11 @@ fn toml_syntax_error_has_a_position() {
 fn unreadable_file_names_the_file() {
     let err = caudal_config::load::<AgentConfig>(Path::new("/nonexistent/agent.toml")).unwrap_err();
     assert_eq!(err.line, 0);
-    assert!(err.to_string().starts_with("/nonexistent/agent.toml: cannot read the file"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/agent.toml: cannot read the file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -174,6 +241,10 @@ fn collector_config_defaults_and_bad_url() {
         "[storage]\ndatabase_url = \"mysql://x\"\n",
     )
     .unwrap_err();
-    assert_eq!((err.line, err.column, err.path.as_str()), (2, 16, "storage.database_url"), "{err}");
+    assert_eq!(
+        (err.line, err.column, err.path.as_str()),
+        (2, 16, "storage.database_url"),
+        "{err}"
+    );
     assert!(err.message.contains("is not a database URL"), "{err}");
 }

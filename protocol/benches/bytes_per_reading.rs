@@ -30,11 +30,22 @@ const SECONDS: i64 = 60;
 
 fn coding(c: ChannelId) -> Option<Coding> {
     Some(match c.0 % 5 {
-        0 => Coding::Linear { scale: 0.01, offset: 0.0 }, // flow, 0.01 l/s
-        1 => Coding::Linear { scale: 0.01, offset: 0.0 }, // level, cm
-        2 => Coding::Counter { m3_per_pulse: 0.001 },     // 1 pulse per litre
-        3 => Coding::Bits { shift: 0, width: 1 },         // pump state
-        _ => Coding::Linear { scale: 0.01, offset: 0.0 }, // motor current, 0.01 A
+        0 => Coding::Linear {
+            scale: 0.01,
+            offset: 0.0,
+        }, // flow, 0.01 l/s
+        1 => Coding::Linear {
+            scale: 0.01,
+            offset: 0.0,
+        }, // level, cm
+        2 => Coding::Counter {
+            m3_per_pulse: 0.001,
+        }, // 1 pulse per litre
+        3 => Coding::Bits { shift: 0, width: 1 }, // pump state
+        _ => Coding::Linear {
+            scale: 0.01,
+            offset: 0.0,
+        }, // motor current, 0.01 A
     })
 }
 
@@ -53,7 +64,11 @@ fn field() -> Vec<Reading> {
             let running = w != 7; // one pump stopped
             let flow = if running { 1250 + rng.noise(6) } else { 0 };
             let wi = w as usize;
-            level[wi] += if running { -(rng.noise(1).abs()) } else { i64::from(s % 3 == 0) };
+            level[wi] += if running {
+                -(rng.noise(1).abs())
+            } else {
+                i64::from(s % 3 == 0)
+            };
             // 12.5 l/s at 1 pulse/l: 12 or 13 pulses a second; a u32 counter near its wrap.
             let pulses = if running { 12 + (rng.next() % 2) } else { 0 };
             counter[wi] = (counter[wi] + i64::try_from(pulses).unwrap()) % (1 << 32);
@@ -104,7 +119,10 @@ fn main() {
     };
     let expanded = back.readings(coding).expect("expand");
     let decode_time = start.elapsed();
-    assert!(expanded.iter().zip(&readings).all(|(a, b)| a.same_as(b)), "round trip");
+    assert!(
+        expanded.iter().zip(&readings).all(|(a, b)| a.same_as(b)),
+        "round trip"
+    );
 
     let json: Vec<serde_json::Value> = readings
         .iter()
@@ -119,11 +137,26 @@ fn main() {
 
     #[allow(clippy::cast_precision_loss, reason = "figures for display")]
     let per = |bytes: usize| bytes as f64 / n as f64;
-    println!("batch: {WELLS} wells x 5 channels (flow, level, counter, pump state, current), 1 Hz for {SECONDS} s = {n} readings");
-    println!("postcard columns : {:>7} bytes  {:>6.2} bytes/reading (frame incl. 4-byte prefix)", frame.len(), per(frame.len()));
-    println!("JSON objects     : {json_len:>7} bytes  {:>6.2} bytes/reading", per(json_len));
-    println!("ratio            : JSON is {:.1}x larger", per(json_len) / per(frame.len()));
-    println!("encode {:.2} ms, decode+expand {:.2} ms ({:.0} readings/s decoded)",
-        encode_time.as_secs_f64() * 1e3, decode_time.as_secs_f64() * 1e3,
-        f64::from(u32::try_from(n).unwrap()) / decode_time.as_secs_f64());
+    println!(
+        "batch: {WELLS} wells x 5 channels (flow, level, counter, pump state, current), 1 Hz for {SECONDS} s = {n} readings"
+    );
+    println!(
+        "postcard columns : {:>7} bytes  {:>6.2} bytes/reading (frame incl. 4-byte prefix)",
+        frame.len(),
+        per(frame.len())
+    );
+    println!(
+        "JSON objects     : {json_len:>7} bytes  {:>6.2} bytes/reading",
+        per(json_len)
+    );
+    println!(
+        "ratio            : JSON is {:.1}x larger",
+        per(json_len) / per(frame.len())
+    );
+    println!(
+        "encode {:.2} ms, decode+expand {:.2} ms ({:.0} readings/s decoded)",
+        encode_time.as_secs_f64() * 1e3,
+        decode_time.as_secs_f64() * 1e3,
+        f64::from(u32::try_from(n).unwrap()) / decode_time.as_secs_f64()
+    );
 }

@@ -138,7 +138,11 @@ impl IntColumn {
     #[must_use]
     pub fn encode(values: &[i64]) -> IntColumn {
         let len = u32::try_from(values.len()).unwrap_or(u32::MAX);
-        let mut best = IntColumn { len, order: 0, tokens: tokens_of(values) };
+        let mut best = IntColumn {
+            len,
+            order: 0,
+            tokens: tokens_of(values),
+        };
         for order in 1..=2u8 {
             let tokens = tokens_of(&residuals(values, order));
             if tokens.len() < best.tokens.len() {
@@ -214,13 +218,19 @@ pub fn encode_batch(
     let count = u32::try_from(readings.len())
         .ok()
         .filter(|c| *c <= MAX_BATCH_READINGS)
-        .ok_or(BatchError::TooManyReadings { count: readings.len() as u64, max: MAX_BATCH_READINGS })?;
+        .ok_or(BatchError::TooManyReadings {
+            count: readings.len() as u64,
+            max: MAX_BATCH_READINGS,
+        })?;
     let first_seq = readings.first().map_or(Seq(1), |r| r.seq);
     let mut by_channel: BTreeMap<ChannelId, Vec<(u64, &Reading)>> = BTreeMap::new();
     for (i, r) in readings.iter().enumerate() {
         let expected = first_seq.0 + i as u64;
         if r.seq.0 != expected {
-            return Err(BatchError::NotContiguous { expected, found: r.seq.0 });
+            return Err(BatchError::NotContiguous {
+                expected,
+                found: r.seq.0,
+            });
         }
         by_channel.entry(r.channel).or_default().push((i as u64, r));
     }
@@ -231,8 +241,10 @@ pub fn encode_batch(
         let times: Vec<i64> = rows.iter().map(|(_, r)| r.time.0).collect();
         let raw: Vec<i64> = rows.iter().map(|(_, r)| r.raw).collect();
         let totals = if matches!(coding, Coding::Counter { .. }) {
-            let t: Vec<i64> =
-                rows.iter().map(|(_, r)| u64_to_i64(r.total_pulses.unwrap_or(0))).collect();
+            let t: Vec<i64> = rows
+                .iter()
+                .map(|(_, r)| u64_to_i64(r.total_pulses.unwrap_or(0)))
+                .collect();
             Some(IntColumn::encode(&t))
         } else {
             None
@@ -246,7 +258,10 @@ pub fn encode_batch(
             }
             match quality.last_mut() {
                 Some(last) if last.quality == r.quality => last.run += 1,
-                _ => quality.push(QualityRun { quality: r.quality, run: 1 }),
+                _ => quality.push(QualityRun {
+                    quality: r.quality,
+                    run: 1,
+                }),
             }
         }
         columns.push(Column {
@@ -259,7 +274,12 @@ pub fn encode_batch(
             quality,
         });
     }
-    Ok(Batch { epoch, first_seq, count, columns })
+    Ok(Batch {
+        epoch,
+        first_seq,
+        count,
+        columns,
+    })
 }
 
 impl Batch {
@@ -285,8 +305,17 @@ impl Batch {
                 max: MAX_BATCH_READINGS,
             });
         }
-        if self.first_seq.0 == 0 || self.first_seq.0.checked_add(u64::from(self.count)).is_none() {
-            return Err(BatchError::Malformed { channel: 0, what: "seq range out of bounds" });
+        if self.first_seq.0 == 0
+            || self
+                .first_seq
+                .0
+                .checked_add(u64::from(self.count))
+                .is_none()
+        {
+            return Err(BatchError::Malformed {
+                channel: 0,
+                what: "seq range out of bounds",
+            });
         }
         let count = self.count as usize;
         let mut slots: Vec<Option<Reading>> = vec![None; count];
@@ -346,8 +375,11 @@ impl Batch {
             }
             for &(idx, value) in &col.values.overrides {
                 let i = idx as usize;
-                let offset = offsets.get(i).ok_or(bad("value override outside the column"))?;
-                let slot = usize::try_from(*offset).map_err(|_| bad("seq offset outside the batch"))?;
+                let offset = offsets
+                    .get(i)
+                    .ok_or(bad("value override outside the column"))?;
+                let slot =
+                    usize::try_from(*offset).map_err(|_| bad("seq offset outside the batch"))?;
                 if let Some(Some(r)) = slots.get_mut(slot) {
                     r.value = value;
                 }
@@ -356,7 +388,12 @@ impl Batch {
         slots
             .into_iter()
             .enumerate()
-            .map(|(i, s)| s.ok_or(BatchError::Coverage { offset: i as u64, times: 0 }))
+            .map(|(i, s)| {
+                s.ok_or(BatchError::Coverage {
+                    offset: i as u64,
+                    times: 0,
+                })
+            })
             .collect()
     }
 }
@@ -367,8 +404,16 @@ mod tests {
 
     fn check(values: &[i64], expected_tokens: usize) {
         let col = IntColumn::encode(values);
-        assert_eq!(col.decode(u32::MAX).unwrap(), values, "round trip of {values:?}");
-        assert_eq!(col.tokens.len(), expected_tokens, "encoded size of {values:?}: {col:?}");
+        assert_eq!(
+            col.decode(u32::MAX).unwrap(),
+            values,
+            "round trip of {values:?}"
+        );
+        assert_eq!(
+            col.tokens.len(),
+            expected_tokens,
+            "encoded size of {values:?}: {col:?}"
+        );
     }
 
     #[test]
@@ -377,7 +422,15 @@ mod tests {
         check(&[0], 1);
         check(&[5, 5, 5, 5], 2);
         // A steady 1 s clock: seed, first delta, one zero run.
-        check(&[1_700_000_000_000, 1_700_000_001_000, 1_700_000_002_000, 1_700_000_003_000], 10);
+        check(
+            &[
+                1_700_000_000_000,
+                1_700_000_001_000,
+                1_700_000_002_000,
+                1_700_000_003_000,
+            ],
+            10,
+        );
         check(&[i64::MIN, i64::MAX, 0, -1], 22);
         check(&[10, 20, 30, 40, 50, 60, 70], 3);
         check(&[3, 1, 4, 1, 5, 9, 2, 6], 8);
@@ -394,16 +447,27 @@ mod tests {
     fn hostile_zero_run_is_refused_before_allocation() {
         let mut tokens = Vec::new();
         put_leb(&mut tokens, (u128::from(u64::MAX) << 1) | 1);
-        let col = IntColumn { len: 3, order: 0, tokens };
+        let col = IntColumn {
+            len: 3,
+            order: 0,
+            tokens,
+        };
         assert_eq!(col.decode(3), Err("zero run overflows the column"));
-        let col = IntColumn { len: u32::MAX, order: 0, tokens: vec![] };
+        let col = IntColumn {
+            len: u32::MAX,
+            order: 0,
+            tokens: vec![],
+        };
         assert_eq!(col.decode(10), Err("length exceeds the batch count"));
     }
 
     #[test]
     fn batch_round_trip_with_override_and_counter() {
         let coding = |c: ChannelId| match c.0 {
-            1 => Some(Coding::Linear { scale: 0.1, offset: 0.0 }),
+            1 => Some(Coding::Linear {
+                scale: 0.1,
+                offset: 0.0,
+            }),
             2 => Some(Coding::Counter { m3_per_pulse: 0.01 }),
             _ => None,
         };
@@ -412,11 +476,31 @@ mod tests {
         for i in 0..10i64 {
             let t = UtcMillis(1_000_000 + i * 1000);
             let raw = 100 + i;
-            let value = if i == 3 { f64::NAN } else { coding(ChannelId(1)).unwrap().value(raw, None) };
-            readings.push(Reading { seq: Seq(seq), channel: ChannelId(1), time: t, raw, total_pulses: None, value, quality: crate::Quality::Good });
+            let value = if i == 3 {
+                f64::NAN
+            } else {
+                coding(ChannelId(1)).unwrap().value(raw, None)
+            };
+            readings.push(Reading {
+                seq: Seq(seq),
+                channel: ChannelId(1),
+                time: t,
+                raw,
+                total_pulses: None,
+                value,
+                quality: crate::Quality::Good,
+            });
             seq += 1;
             let total = u64::try_from(i * 7).unwrap();
-            readings.push(Reading { seq: Seq(seq), channel: ChannelId(2), time: t, raw: i * 7, total_pulses: Some(total), value: coding(ChannelId(2)).unwrap().value(0, Some(total)), quality: crate::Quality::Good });
+            readings.push(Reading {
+                seq: Seq(seq),
+                channel: ChannelId(2),
+                time: t,
+                raw: i * 7,
+                total_pulses: Some(total),
+                value: coding(ChannelId(2)).unwrap().value(0, Some(total)),
+                quality: crate::Quality::Good,
+            });
             seq += 1;
         }
         let batch = encode_batch(Epoch(9), &readings, coding).unwrap();
@@ -431,8 +515,28 @@ mod tests {
 
     #[test]
     fn gap_in_seqs_is_refused() {
-        let r = |s| Reading { seq: Seq(s), channel: ChannelId(1), time: UtcMillis(0), raw: 0, total_pulses: None, value: 0.0, quality: crate::Quality::Good };
-        let err = encode_batch(Epoch(1), &[r(1), r(3)], |_| Some(Coding::Linear { scale: 1.0, offset: 0.0 })).unwrap_err();
-        assert_eq!(err, BatchError::NotContiguous { expected: 2, found: 3 });
+        let r = |s| Reading {
+            seq: Seq(s),
+            channel: ChannelId(1),
+            time: UtcMillis(0),
+            raw: 0,
+            total_pulses: None,
+            value: 0.0,
+            quality: crate::Quality::Good,
+        };
+        let err = encode_batch(Epoch(1), &[r(1), r(3)], |_| {
+            Some(Coding::Linear {
+                scale: 1.0,
+                offset: 0.0,
+            })
+        })
+        .unwrap_err();
+        assert_eq!(
+            err,
+            BatchError::NotContiguous {
+                expected: 2,
+                found: 3
+            }
+        );
     }
 }

@@ -99,23 +99,42 @@ mod tests {
     #[test]
     fn oversized_prefix_is_refused_before_the_payload_arrives() {
         let prefix = u32::try_from(MAX_FRAME_LEN + 1).unwrap().to_le_bytes();
-        assert_eq!(decode_frame(&prefix), Err(FrameError::TooLarge { len: MAX_FRAME_LEN + 1 }));
+        assert_eq!(
+            decode_frame(&prefix),
+            Err(FrameError::TooLarge {
+                len: MAX_FRAME_LEN + 1
+            })
+        );
     }
 
     #[test]
     fn partial_frames_ask_for_more() {
-        let frame = encode_frame(&Message::Ack(Ack { epoch: Epoch(7), up_to_seq: Seq(42) })).unwrap();
+        let frame = encode_frame(&Message::Ack(Ack {
+            epoch: Epoch(7),
+            up_to_seq: Seq(42),
+        }))
+        .unwrap();
         for cut in 0..frame.len() {
             assert_eq!(decode_frame(&frame[..cut]), Ok(None), "cut at {cut}");
         }
         let (msg, used) = decode_frame(&frame).unwrap().unwrap();
         assert_eq!(used, frame.len());
-        assert_eq!(msg, Message::Ack(Ack { epoch: Epoch(7), up_to_seq: Seq(42) }));
+        assert_eq!(
+            msg,
+            Message::Ack(Ack {
+                epoch: Epoch(7),
+                up_to_seq: Seq(42)
+            })
+        );
     }
 
     #[test]
     fn trailing_bytes_are_an_error() {
-        let mut frame = encode_frame(&Message::Ack(Ack { epoch: Epoch(7), up_to_seq: Seq(42) })).unwrap();
+        let mut frame = encode_frame(&Message::Ack(Ack {
+            epoch: Epoch(7),
+            up_to_seq: Seq(42),
+        }))
+        .unwrap();
         frame.push(0);
         let len = u32::try_from(frame.len() - PREFIX_LEN).unwrap();
         frame[..4].copy_from_slice(&len.to_le_bytes());

@@ -56,9 +56,18 @@ mod tests {
         let reject = negotiate_version(PROTOCOL_VERSION + 1).unwrap_err();
         assert_eq!(
             reject.reason,
-            RejectReason::UnsupportedVersion { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION }
+            RejectReason::UnsupportedVersion {
+                min: MIN_PROTOCOL_VERSION,
+                max: PROTOCOL_VERSION
+            }
         );
-        assert!(reject.detail.contains("protocol version 2 is not supported"), "{}", reject.detail);
+        assert!(
+            reject
+                .detail
+                .contains("protocol version 2 is not supported"),
+            "{}",
+            reject.detail
+        );
         assert!(negotiate_version(0).is_err());
     }
 }

@@ -100,7 +100,10 @@ impl Coding {
     pub fn value(&self, raw: i64, total_pulses: Option<u64>) -> f64 {
         let raw_bits = u64::from_ne_bytes(raw.to_ne_bytes());
         match *self {
-            #[allow(clippy::cast_precision_loss, reason = "register values are far below 2^53")]
+            #[allow(
+                clippy::cast_precision_loss,
+                reason = "register values are far below 2^53"
+            )]
             Coding::Linear { scale, offset } => raw as f64 * scale + offset,
             Coding::Float32 { scale, offset } => {
                 let bits = u32::try_from(raw_bits & 0xFFFF_FFFF).unwrap_or(0);
@@ -109,7 +112,9 @@ impl Coding {
             Coding::Float64 { scale, offset } => f64::from_bits(raw_bits) * scale + offset,
             Coding::Bits { shift, width } => {
                 let shifted = raw_bits.checked_shr(u32::from(shift)).unwrap_or(0);
-                let mask = 1u64.checked_shl(u32::from(width)).map_or(u64::MAX, |m| m - 1);
+                let mask = 1u64
+                    .checked_shl(u32::from(width))
+                    .map_or(u64::MAX, |m| m - 1);
                 #[allow(clippy::cast_precision_loss, reason = "bit fields are narrow")]
                 let v = (shifted & mask) as f64;
                 v

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Position of a reading in one agent outbox epoch. Seqs start at 1 and have no gaps.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Seq(pub u64);
 
 impl Seq {

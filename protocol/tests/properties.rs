@@ -54,29 +54,40 @@ fn hello() -> impl Strategy<Value = Hello> {
         any::<[u8; 32]>(),
         any::<i64>(),
         proptest::collection::vec(
-            (any::<u32>(), ".{0,12}", variable(), ".{0,4}", coding(), any::<bool>()),
+            (
+                any::<u32>(),
+                ".{0,12}",
+                variable(),
+                ".{0,4}",
+                coding(),
+                any::<bool>(),
+            ),
             0..5,
         ),
     )
-        .prop_map(|(version, agent_id, epoch, software, config_digest, t, chans)| Hello {
-            version,
-            agent_id,
-            epoch: Epoch(epoch),
-            software,
-            config_digest,
-            agent_time: UtcMillis(t),
-            channels: chans
-                .into_iter()
-                .map(|(id, point, variable, unit, coding, regulated)| ChannelDesc {
-                    id: ChannelId(id),
-                    point,
-                    variable,
-                    unit,
-                    coding,
-                    regulated,
-                })
-                .collect(),
-        })
+        .prop_map(
+            |(version, agent_id, epoch, software, config_digest, t, chans)| Hello {
+                version,
+                agent_id,
+                epoch: Epoch(epoch),
+                software,
+                config_digest,
+                agent_time: UtcMillis(t),
+                channels: chans
+                    .into_iter()
+                    .map(
+                        |(id, point, variable, unit, coding, regulated)| ChannelDesc {
+                            id: ChannelId(id),
+                            point,
+                            variable,
+                            unit,
+                            coding,
+                            regulated,
+                        },
+                    )
+                    .collect(),
+            },
+        )
 }
 
 /// Readings with contiguous seqs over a few channels, channel 0..3 linear, 3 counter.
@@ -84,7 +95,15 @@ fn readings() -> impl Strategy<Value = (u64, Vec<Reading>)> {
     (
         1u64..1_000_000,
         proptest::collection::vec(
-            (0u32..4, any::<i64>(), any::<i64>(), any::<u64>(), quality(), any::<bool>(), any::<f64>()),
+            (
+                0u32..4,
+                any::<i64>(),
+                any::<i64>(),
+                any::<u64>(),
+                quality(),
+                any::<bool>(),
+                any::<f64>(),
+            ),
             0..200,
         ),
     )
@@ -95,7 +114,11 @@ fn readings() -> impl Strategy<Value = (u64, Vec<Reading>)> {
                 .map(|(i, (ch, time, raw, total, quality, explicit, v))| {
                     let coding = batch_coding(ChannelId(ch)).unwrap();
                     let total_pulses = (ch == 3).then_some(total);
-                    let value = if explicit { v } else { coding.value(raw, total_pulses) };
+                    let value = if explicit {
+                        v
+                    } else {
+                        coding.value(raw, total_pulses)
+                    };
                     Reading {
                         seq: Seq(first + i as u64),
                         channel: ChannelId(ch),
@@ -113,10 +136,18 @@ fn readings() -> impl Strategy<Value = (u64, Vec<Reading>)> {
 
 fn batch_coding(c: ChannelId) -> Option<Coding> {
     match c.0 {
-        0 => Some(Coding::Linear { scale: 0.01, offset: -2.5 }),
-        1 => Some(Coding::Float32 { scale: 1.0, offset: 0.0 }),
+        0 => Some(Coding::Linear {
+            scale: 0.01,
+            offset: -2.5,
+        }),
+        1 => Some(Coding::Float32 {
+            scale: 1.0,
+            offset: 0.0,
+        }),
         2 => Some(Coding::Bits { shift: 3, width: 2 }),
-        3 => Some(Coding::Counter { m3_per_pulse: 0.001 }),
+        3 => Some(Coding::Counter {
+            m3_per_pulse: 0.001,
+        }),
         _ => None,
     }
 }
@@ -124,21 +155,29 @@ fn batch_coding(c: ChannelId) -> Option<Coding> {
 fn message() -> impl Strategy<Value = Message> {
     prop_oneof![
         hello().prop_map(Message::Hello),
-        (any::<u16>(), any::<u64>(), any::<i64>(), any::<i64>(), any::<u32>(), any::<u32>()).prop_map(
-            |(version, seq, t, skew, w, b)| Message::Welcome(Welcome {
+        (
+            any::<u16>(),
+            any::<u64>(),
+            any::<i64>(),
+            any::<i64>(),
+            any::<u32>(),
+            any::<u32>()
+        )
+            .prop_map(|(version, seq, t, skew, w, b)| Message::Welcome(Welcome {
                 version,
                 resume_after_seq: Seq(seq),
                 server_time: UtcMillis(t),
                 clock_skew_ms: skew,
                 max_inflight_batches: w,
                 max_batch_readings: b,
-            })
-        ),
+            })),
         (any::<u64>(), readings()).prop_map(|(epoch, (_, r))| {
             Message::Batch(encode_batch(Epoch(epoch), &r, batch_coding).unwrap())
         }),
-        (any::<u64>(), any::<u64>())
-            .prop_map(|(e, s)| Message::Ack(Ack { epoch: Epoch(e), up_to_seq: Seq(s) })),
+        (any::<u64>(), any::<u64>()).prop_map(|(e, s)| Message::Ack(Ack {
+            epoch: Epoch(e),
+            up_to_seq: Seq(s)
+        })),
         (
             prop_oneof![
                 (any::<u16>(), any::<u16>())
@@ -217,13 +256,13 @@ proptest! {
         let mut frame = encode_frame(&Message::Batch(batch)).unwrap();
         let i = PREFIX_LEN + flip.index(frame.len() - PREFIX_LEN);
         frame[i] ^= 1 << bit;
-        if let Ok(Some((Message::Batch(b), _))) = decode_frame(&frame) {
-            if let Ok(r) = b.readings(batch_coding) {
-                // Whatever decodes covers every seq of the batch exactly once.
-                prop_assert_eq!(r.len(), b.count as usize);
-                for (i, x) in r.iter().enumerate() {
-                    prop_assert_eq!(x.seq.0, b.first_seq.0 + i as u64);
-                }
+        if let Ok(Some((Message::Batch(b), _))) = decode_frame(&frame)
+            && let Ok(r) = b.readings(batch_coding)
+        {
+            // Whatever decodes covers every seq of the batch exactly once.
+            prop_assert_eq!(r.len(), b.count as usize);
+            for (i, x) in r.iter().enumerate() {
+                prop_assert_eq!(x.seq.0, b.first_seq.0 + i as u64);
             }
         }
     }
@@ -233,8 +272,14 @@ proptest! {
 /// If this test fails, the wire format changed: bump PROTOCOL_VERSION instead of editing it.
 #[test]
 fn golden_bytes_of_version_1() {
-    let ack = Message::Ack(Ack { epoch: Epoch(0x0102_0304), up_to_seq: Seq(300) });
-    assert_eq!(encode_frame(&ack).unwrap(), [7, 0, 0, 0, 3, 0x84, 0x86, 0x88, 0x08, 0xAC, 0x02]);
+    let ack = Message::Ack(Ack {
+        epoch: Epoch(0x0102_0304),
+        up_to_seq: Seq(300),
+    });
+    assert_eq!(
+        encode_frame(&ack).unwrap(),
+        [7, 0, 0, 0, 3, 0x84, 0x86, 0x88, 0x08, 0xAC, 0x02]
+    );
 
     let hello = Message::Hello(Hello {
         version: 1,
@@ -275,8 +320,17 @@ fn golden_bytes_of_version_1() {
         value: 5.0,
         quality: Quality::Suspect(Reason::Exception(2)),
     };
-    let batch = encode_batch(Epoch(1), &[r], |_| Some(Coding::Linear { scale: 1.0, offset: 0.0 })).unwrap();
-    assert_eq!(encode_frame(&Message::Batch(batch)).unwrap(), golden_batch());
+    let batch = encode_batch(Epoch(1), &[r], |_| {
+        Some(Coding::Linear {
+            scale: 1.0,
+            offset: 0.0,
+        })
+    })
+    .unwrap();
+    assert_eq!(
+        encode_frame(&Message::Batch(batch)).unwrap(),
+        golden_batch()
+    );
 }
 
 fn golden_batch() -> Vec<u8> {

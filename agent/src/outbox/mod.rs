@@ -13,7 +13,7 @@
 //! |-------|-----|-------|
 //! | `meta(key, value)` | `epoch`, `next_seq`, `acked` | `epoch`: random non-zero u64 (as i64 bits) drawn when the file is created |
 //! | `channels(id, fingerprint, name, point, variable, unit, coding, regulated)` | one per channel definition | `id` is `AUTOINCREMENT`: never reused; a changed definition (any field) is a new fingerprint and so a new id |
-//! | `readings(seq, channel, time, raw, total, value, quality)` | one per unacked reading | `value` is NULL when it equals `coding.value(raw, total)` bit for bit (the usual case); `quality` packs kind/reason/argument, see [`quality_code`] |
+//! | `readings(seq, channel, time, raw, total, value, quality)` | one per unacked reading | `value` is NULL when it equals `coding.value(raw, total)` bit for bit (the usual case), else the `f64` bits as an integer (SQLite would turn a NaN REAL into NULL); `quality` packs kind/reason/argument, see [`quality_code`] |
 //! | `dropped(seq, channel, time, total)` | tombstone of a reading dropped for the disk budget | keeps the seq range contiguous |
 //! | `counters(channel, last_raw, total, last_time)` | counter state | written in the same transaction as the reading that produced it |
 //! | `devices(id, last_poll_ms, last_ok_ms, polls, errors, last_error)` | per-device status | for `caudal-agent status` |
@@ -84,7 +84,7 @@ pub const MIGRATIONS: &[&str] = &[
          coding TEXT NOT NULL, regulated INTEGER NOT NULL);
      CREATE TABLE readings (
          seq INTEGER PRIMARY KEY, channel INTEGER NOT NULL, time INTEGER NOT NULL,
-         raw INTEGER NOT NULL, total INTEGER, value REAL, quality INTEGER NOT NULL);
+         raw INTEGER NOT NULL, total INTEGER, value INTEGER, quality INTEGER NOT NULL);
      CREATE TABLE dropped (seq INTEGER PRIMARY KEY, channel INTEGER NOT NULL, time INTEGER NOT NULL, total INTEGER);
      CREATE TABLE counters (channel INTEGER PRIMARY KEY, last_raw INTEGER NOT NULL, total INTEGER NOT NULL, last_time INTEGER NOT NULL);
      CREATE TABLE devices (id TEXT PRIMARY KEY, last_poll_ms INTEGER, last_ok_ms INTEGER,
@@ -447,10 +447,6 @@ impl Outbox {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn is_regulated(&self, ch: ChannelId) -> bool {
-        // An unknown channel is treated as regulated: never refuse what we cannot classify.
-        self.channels.get(&ch).is_none_or(|c| c.regulated)
-    }
 
     /// Store `records` and device status in one transaction (group commit).
     ///
@@ -497,13 +493,15 @@ impl Outbox {
                 "INSERT INTO readings (seq, channel, time, raw, total, value, quality) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for rec in records {
-                let regulated = self.is_regulated(rec.channel);
+                // An unknown channel counts as regulated: never refuse what we cannot classify.
+                let info = self.channels.get(&rec.channel);
+                let regulated = info.is_none_or(|c| c.regulated);
                 if refuse_unregulated && !regulated {
                     out.refused.push(*rec);
                     continue;
                 }
-                let derived = self.channels.get(&rec.channel).map(|c| c.coding.value(rec.raw, rec.total_pulses));
-                let value = (derived.map(f64::to_bits) != Some(rec.value.to_bits())).then_some(rec.value);
+                let derived = info.map(|c| c.coding.value(rec.raw, rec.total_pulses));
+                let value = (derived.map(f64::to_bits) != Some(rec.value.to_bits())).then(|| u64_to_i64(rec.value.to_bits()));
                 insert.execute(params![
                     u64_to_i64(next),
                     rec.channel.0,
@@ -578,8 +576,8 @@ impl Outbox {
             let total = r.get::<_, Option<i64>>(4)?.map(i64_to_u64);
             let code: i64 = r.get(6)?;
             let quality = quality_from_code(code).ok_or_else(|| OutboxError::Corrupt(format!("quality code {code}")))?;
-            let value = match r.get::<_, Option<f64>>(5)? {
-                Some(v) => v,
+            let value = match r.get::<_, Option<i64>>(5)? {
+                Some(bits) => f64::from_bits(i64_to_u64(bits)),
                 None => self
                     .channels
                     .get(&channel)
@@ -641,6 +639,18 @@ impl Outbox {
     #[must_use]
     pub fn backlog(&self) -> (Seq, Seq) {
         (Seq(self.acked + 1), Seq(self.next_seq - 1))
+    }
+
+    /// Re-read the seq watermarks other handles on the same file wrote: the
+    /// sync task's handle sees the acquisition writer's commits, and the writer
+    /// sees the sync task's acks.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn refresh(&mut self) -> Result<(), OutboxError> {
+        self.next_seq = i64_to_u64(meta(&self.conn, "next_seq")?);
+        self.acked = i64_to_u64(meta(&self.conn, "acked")?);
+        Ok(())
     }
 
     /// Readings waiting for an ack.

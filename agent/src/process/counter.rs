@@ -229,7 +229,7 @@ mod tests {
         let mut c = Counter::new(p, None);
         assert_eq!(feed(&mut c, &[(65_530, 0), (11, 1)])[1], Step::Rollover { delta: 17 });
         let mut c = Counter::new(p, None);
-        assert!(matches!(feed(&mut c, &[(40_000, 0), (100, 1)])[1], Step::Reset { delta: 100, .. }));
+        assert!(matches!(feed(&mut c, &[(20_000, 0), (100, 1)])[1], Step::Reset { delta: 100, .. }));
     }
 
     #[test]

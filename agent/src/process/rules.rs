@@ -103,7 +103,7 @@ impl PointRules {
     /// Apply the cross-channel rules to the items of one poll. Returns the flags raised.
     pub fn apply(&mut self, items: &mut [Item], counter: Option<CounterObs>) -> Vec<(usize, Reason)> {
         let mut flags = Vec::new();
-        let mut flag = |item: &mut Item, q: Quality, flags: &mut Vec<(usize, Reason)>| {
+        let flag = |item: &mut Item, q: Quality, flags: &mut Vec<(usize, Reason)>| {
             if item.quality.is_good() {
                 item.quality = q;
                 if let Quality::Suspect(r) | Quality::Bad(r) = q {
@@ -111,7 +111,7 @@ impl PointRules {
                 }
             }
         };
-        let sensor_fault = items.iter().any(|i| i.variable != Variable::Level && i.quality == Quality::Bad(Reason::SensorFault));
+        let sensor_fault = items.iter().any(|i| i.quality == Quality::Bad(Reason::SensorFault));
         for item in items.iter_mut() {
             match item.variable {
                 Variable::Total if item.quality.is_good() => {
@@ -215,7 +215,6 @@ mod tests {
             Item { key: 0, variable: Variable::Level, value: 0.0, quality: Quality::Bad(Reason::SensorFault) },
             item(1, Variable::Level, 0.0),
         ];
-        a[0].variable = Variable::Temperature;
         assert_eq!(r.apply(&mut a, None), vec![(1, Reason::SensorFault)]);
     }
 

@@ -516,25 +516,14 @@ pub(crate) struct ChannelTarget {
     pub(crate) counter: bool,
 }
 
-/// Process-local caches of immutable mappings (agent keys, channel targets),
+/// Process-local cache of channel targets,
 /// filled only after the transaction that created the rows has committed.
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
-    agents: Mutex<HashMap<String, i64>>,
     channels: Mutex<HashMap<(i64, i64, u32), (ChannelDesc, ChannelTarget)>>,
 }
 
 impl Caches {
-    pub(crate) fn agent(&self, agent_id: &str) -> Option<i64> {
-        self.agents.lock().ok()?.get(agent_id).copied()
-    }
-
-    pub(crate) fn put_agent(&self, agent_id: &str, key: i64) {
-        if let Ok(mut m) = self.agents.lock() {
-            m.insert(agent_id.to_owned(), key);
-        }
-    }
-
     pub(crate) fn channel(&self, agent: i64, epoch: i64, desc: &ChannelDesc) -> Option<ChannelTarget> {
         let m = self.channels.lock().ok()?;
         m.get(&(agent, epoch, desc.id.0)).filter(|(d, _)| d == desc).map(|(_, t)| *t)
@@ -721,32 +710,20 @@ fn point_from_row(r: PointRow) -> Point {
     }
 }
 
-/// `INSERT` a site by code if new and yield its id, inside a transaction.
-macro_rules! ensure_site {
-    ($tx:expr, $code:expr) => {{
-        sqlx::query("INSERT INTO sites (code, name) VALUES ($1, $1) ON CONFLICT (code) DO NOTHING")
-            .bind($code)
-            .execute($tx)
-            .await?;
-        let (id,): (i64,) = sqlx::query_as("SELECT id FROM sites WHERE code = $1").bind($code).fetch_one($tx).await?;
-        id
-    }};
-}
-
 impl Store {
     /// Open the store the config names (PostgreSQL when `database_url` is set,
     /// else SQLite in `data_dir`) and run the migrations.
     ///
     /// # Errors
     /// [`StoreError::Connect`], [`StoreError::DataDir`] or [`StoreError::Migrate`].
-    pub async fn connect(cfg: &caudal_config::collector::Storage, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
+    pub async fn connect(cfg: &caudal_config::collector::Storage) -> Result<Store, StoreError> {
         match &cfg.database_url {
-            Some(url) => Store::connect_url(url.get_ref(), cfg.max_connections.get(), metrics).await,
+            Some(url) => Store::connect_url(url.get_ref(), cfg.max_connections.get()).await,
             None => {
                 std::fs::create_dir_all(&cfg.data_dir)
                     .map_err(|source| StoreError::DataDir { path: cfg.data_dir.clone(), source })?;
                 let path = cfg.data_dir.join("collector.sqlite");
-                Ok(Store::Sqlite(SqliteStore::open(&path, cfg.max_connections.get(), metrics).await?))
+                Ok(Store::Sqlite(SqliteStore::open(&path, cfg.max_connections.get()).await?))
             }
         }
     }
@@ -755,11 +732,11 @@ impl Store {
     ///
     /// # Errors
     /// As [`Store::connect`]; [`StoreError::Invalid`] for another scheme.
-    pub async fn connect_url(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
+    pub async fn connect_url(url: &str, max_connections: u32) -> Result<Store, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(PgStore::connect(url, max_connections, metrics).await?))
+            Ok(Store::Postgres(PgStore::connect(url, max_connections).await?))
         } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            Ok(Store::Sqlite(SqliteStore::open(std::path::Path::new(path), max_connections, metrics).await?))
+            Ok(Store::Sqlite(SqliteStore::open(std::path::Path::new(path), max_connections).await?))
         } else {
             Err(StoreError::Invalid {
                 field: "database_url",
@@ -777,7 +754,8 @@ impl Store {
         }
     }
 
-    /// The store's counters.
+    /// The store's counters (shared by every clone of the store; the API and
+    /// ingest add theirs to the same set).
     #[must_use]
     pub fn metrics(&self) -> &Arc<Metrics> {
         match self {
@@ -802,7 +780,17 @@ impl Store {
     /// # Errors
     /// [`StoreError::Db`].
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await)?;
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Refresh the query planner's statistics (run after bulk loads; a
+    /// scheduled job will run it periodically).
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        on_writer!(self, pool => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 
@@ -957,8 +945,8 @@ impl Store {
             .bind(patch.dga_code.as_deref())
             .bind(patch.status.map(PointStatus::as_str))
             .bind(now.0)
-            .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
+            .execute(&mut *tx).await?.rows_affected();
+            if done == 0 {
                 return Err(StoreError::PointNotFound(code.to_owned()));
             }
             tx.commit().await?;
@@ -1143,8 +1131,8 @@ impl Store {
     pub async fn add_token(&self, user: &str, hash: &TokenHash, now: UtcMillis) -> Result<(), StoreError> {
         let done = on_writer!(self, pool => sqlx::query(
             "INSERT INTO api_tokens (user_id, token_hash, created_ms) SELECT id, $2, $3 FROM users WHERE name = $1",
-        ).bind(user).bind(hash.as_hex()).bind(now.0).execute(pool).await)?;
-        if done.rows_affected() == 0 {
+        ).bind(user).bind(hash.as_hex()).bind(now.0).execute(pool).await.map(|r| r.rows_affected()))?;
+        if done == 0 {
             return Err(StoreError::UserNotFound(user.to_owned()));
         }
         Ok(())

@@ -62,14 +62,14 @@ impl PgStore {
     ///
     /// # Errors
     /// [`StoreError::Connect`] or [`StoreError::Migrate`].
-    pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> Result<PgStore, StoreError> {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<PgStore, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(std::cmp::max(max_connections, 1))
             .connect(url)
             .await
             .map_err(StoreError::Connect)?;
         MIGRATOR.run(&pool).await?;
-        Ok(PgStore { pool, caches: Arc::default(), metrics, partitions: Arc::default() })
+        Ok(PgStore { pool, caches: Arc::default(), metrics: Arc::default(), partitions: Arc::default() })
     }
 
     async fn ensure_partitions(&self, batch: &CheckedBatch<'_>) -> Result<(), StoreError> {

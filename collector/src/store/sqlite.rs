@@ -35,7 +35,7 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`StoreError::Connect`] or [`StoreError::Migrate`].
-    pub async fn open(path: &Path, readers: u32, metrics: Arc<Metrics>) -> Result<SqliteStore, StoreError> {
+    pub async fn open(path: &Path, readers: u32) -> Result<SqliteStore, StoreError> {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -55,7 +55,7 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(StoreError::Connect)?;
-        Ok(SqliteStore { writer, readers, caches: Arc::default(), metrics })
+        Ok(SqliteStore { writer, readers, caches: Arc::default(), metrics: Arc::default() })
     }
 
     /// See [`super::Store::write_batch`]. Returns `(contiguous seq, readings inserted)`.

@@ -67,15 +67,24 @@ impl<A: AdcChannel> LevelTransmitter<A> {
     /// Convert once. A converter error reads as a dead loop (0 µA, fault).
     pub fn read(&mut self) -> LevelReading {
         let Ok(counts) = self.adc.read_counts() else {
-            return LevelReading { loop_ua: 0, level_cm: None };
+            return LevelReading {
+                loop_ua: 0,
+                level_cm: None,
+            };
         };
         let ua = u16::try_from(counts_to(counts, LOOP_FULL_SCALE_UA)).unwrap_or(u16::MAX);
         if !(LOOP_MIN_HEALTHY_UA..=LOOP_MAX_HEALTHY_UA).contains(&ua) {
-            return LevelReading { loop_ua: ua, level_cm: None };
+            return LevelReading {
+                loop_ua: ua,
+                level_cm: None,
+            };
         }
         let above_zero = u64::from(u32::from(ua).saturating_sub(LOOP_ZERO_UA));
         let cm = above_zero * u64::from(self.span_cm) / u64::from(LOOP_SPAN_UA);
-        LevelReading { loop_ua: ua, level_cm: Some(u16::try_from(cm).unwrap_or(u16::MAX)) }
+        LevelReading {
+            loop_ua: ua,
+            level_cm: Some(u16::try_from(cm).unwrap_or(u16::MAX)),
+        }
     }
 }
 
@@ -123,7 +132,11 @@ mod tests {
             AdcMock { expected, next: 0 }
         }
         fn done(self) {
-            assert_eq!(self.next, self.expected.len(), "not every expected conversion was made");
+            assert_eq!(
+                self.next,
+                self.expected.len(),
+                "not every expected conversion was made"
+            );
         }
     }
 
@@ -154,12 +167,32 @@ mod tests {
 
     #[test]
     fn dead_loop_and_converter_error_are_sensor_faults() {
-        let script = [Ok(0), Ok(to_counts(3_000, LOOP_FULL_SCALE_UA)), Ok(u16::MAX), Err(ErrorKind::Overrun)];
+        let script = [
+            Ok(0),
+            Ok(to_counts(3_000, LOOP_FULL_SCALE_UA)),
+            Ok(u16::MAX),
+            Err(ErrorKind::Overrun),
+        ];
         let mut lt = LevelTransmitter::new(AdcMock::new(&script), 10_000);
-        assert_eq!(lt.read(), LevelReading { loop_ua: 0, level_cm: None });
+        assert_eq!(
+            lt.read(),
+            LevelReading {
+                loop_ua: 0,
+                level_cm: None
+            }
+        );
         let r = lt.read();
-        assert!(r.level_cm.is_none() && (2_990..=3_010).contains(&r.loop_ua), "{r:?}");
-        assert_eq!(lt.read(), LevelReading { loop_ua: 24_000, level_cm: None });
+        assert!(
+            r.level_cm.is_none() && (2_990..=3_010).contains(&r.loop_ua),
+            "{r:?}"
+        );
+        assert_eq!(
+            lt.read(),
+            LevelReading {
+                loop_ua: 24_000,
+                level_cm: None
+            }
+        );
         assert_eq!(lt.read().level_cm, None);
         lt.release().done();
     }

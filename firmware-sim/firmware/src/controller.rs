@@ -138,7 +138,10 @@ where
             running: false,
             tripped: false,
             dry_run: false,
-            level_reading: LevelReading { loop_ua: 0, level_cm: None },
+            level_reading: LevelReading {
+                loop_ua: 0,
+                level_cm: None,
+            },
             current_ca: 0,
             run_ms: 0,
             starts: 0,
@@ -175,9 +178,17 @@ where
             self.window_start_ms = now;
             self.drive_run_command()?;
         }
-        self.counter.sample(self.k.max_pulse_reads).map_err(|e| FirmwareError::Input(e.kind()))?;
-        let running = self.running_pin.is_high().map_err(|e| FirmwareError::Input(e.kind()))?;
-        self.tripped = self.trip_pin.is_high().map_err(|e| FirmwareError::Input(e.kind()))?;
+        self.counter
+            .sample(self.k.max_pulse_reads)
+            .map_err(|e| FirmwareError::Input(e.kind()))?;
+        let running = self
+            .running_pin
+            .is_high()
+            .map_err(|e| FirmwareError::Input(e.kind()))?;
+        self.tripped = self
+            .trip_pin
+            .is_high()
+            .map_err(|e| FirmwareError::Input(e.kind()))?;
         if running && !self.running {
             self.starts = self.starts.wrapping_add(1);
         }
@@ -210,9 +221,15 @@ where
         // centi-l/s = pulses / (ppl_milli / 1000) / (dt_ms / 1000) * 100
         let centi = u128::from(pulses) * 100_000_000 / (u128::from(ppl_milli) * u128::from(dt_ms));
         self.flow_centi_lps = u16::try_from(centi).unwrap_or(u16::MAX);
-        #[allow(clippy::cast_precision_loss, reason = "a flow rate has far fewer significant digits than f64")]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "a flow rate has far fewer significant digits than f64"
+        )]
         let lps = pulses as f64 * 1_000_000.0 / (ppl_milli as f64 * dt_ms as f64);
-        #[allow(clippy::cast_possible_truncation, reason = "the register is an f32 by definition")]
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "the register is an f32 by definition"
+        )]
         {
             self.flow_lps = lps as f32;
         }
@@ -221,7 +238,11 @@ where
     }
 
     fn drive_run_command(&mut self) -> Result<(), FirmwareError> {
-        let r = if self.run_released { self.run_command.set_high() } else { self.run_command.set_low() };
+        let r = if self.run_released {
+            self.run_command.set_high()
+        } else {
+            self.run_command.set_low()
+        };
         r.map_err(|e| FirmwareError::Output(e.kind()))
     }
 
@@ -278,7 +299,10 @@ where
     #[must_use]
     pub fn total_m3(&self) -> f64 {
         let ppl_milli = core::cmp::max(self.k.pulses_per_liter_milli, 1);
-        #[allow(clippy::cast_precision_loss, reason = "f64 holds 2^53 pulses exactly, decades of pumping")]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "f64 holds 2^53 pulses exactly, decades of pumping"
+        )]
         let pulses = self.counter.total() as f64;
         pulses / f64::from(ppl_milli)
     }
@@ -294,7 +318,10 @@ where
 
 fn split_u32(v: u32) -> [u16; 2] {
     let b = v.to_be_bytes();
-    [u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]])]
+    [
+        u16::from_be_bytes([b[0], b[1]]),
+        u16::from_be_bytes([b[2], b[3]]),
+    ]
 }
 
 fn split_u64(v: u64) -> [u16; 4] {
@@ -341,8 +368,12 @@ where
     fn holding_register(&self, addr: u16) -> Option<u16> {
         match addr {
             0 => Some(self.k.pulses_per_liter_milli),
-            10..=13 => split_u64(self.total_m3().to_bits()).get(usize::from(addr - 10)).copied(),
-            20..=23 => split_u64(self.total_litres()).get(usize::from(addr - 20)).copied(),
+            10..=13 => split_u64(self.total_m3().to_bits())
+                .get(usize::from(addr - 10))
+                .copied(),
+            20..=23 => split_u64(self.total_litres())
+                .get(usize::from(addr - 20))
+                .copied(),
             _ => None,
         }
     }
@@ -366,6 +397,7 @@ where
             return Err(Exception::IllegalDataAddress);
         }
         self.run_released = value;
-        self.drive_run_command().map_err(|_| Exception::ServerDeviceFailure)
+        self.drive_run_command()
+            .map_err(|_| Exception::ServerDeviceFailure)
     }
 }

@@ -53,7 +53,13 @@ impl<P: InputPin> PulseCounter<P> {
     /// A counter at zero. The first read of the pin only sets the reference
     /// level: a line already high at power-up is not a pulse.
     pub fn new(pin: P, width: CounterWidth) -> Self {
-        PulseCounter { pin, width, register: 0, total: 0, last_high: None }
+        PulseCounter {
+            pin,
+            width,
+            register: 0,
+            total: 0,
+            last_high: None,
+        }
     }
 
     /// Give the pin back.
@@ -151,7 +157,12 @@ mod tests {
 
     #[test]
     fn sixteen_bit_register_wraps_at_65536() {
-        let pin = Mock::new(&[T::get(State::Low), T::get(State::High), T::get(State::Low), T::get(State::Low)]);
+        let pin = Mock::new(&[
+            T::get(State::Low),
+            T::get(State::High),
+            T::get(State::Low),
+            T::get(State::Low),
+        ]);
         let mut c = PulseCounter::new(pin, CounterWidth::Bits16);
         c.preset(65_535);
         assert_eq!(c.sample(10).unwrap(), 1);
@@ -162,7 +173,12 @@ mod tests {
 
     #[test]
     fn thirty_two_bit_register_wraps_at_2_pow_32() {
-        let pin = Mock::new(&[T::get(State::Low), T::get(State::High), T::get(State::Low), T::get(State::High)]);
+        let pin = Mock::new(&[
+            T::get(State::Low),
+            T::get(State::High),
+            T::get(State::Low),
+            T::get(State::High),
+        ]);
         let mut c = PulseCounter::new(pin, CounterWidth::Bits32);
         c.preset(u32::MAX);
         // Budget of four reads ends the sample on a high line.

@@ -142,7 +142,12 @@ pub fn read_range(request: &[u8]) -> Option<(u8, u16, u16)> {
     Some((fc, be16(request, 1)?, be16(request, 3)?))
 }
 
-fn serve<M: RegisterMap + ?Sized>(map: &mut M, fc: u8, req: &[u8], out: &mut [u8]) -> Result<usize, Exception> {
+fn serve<M: RegisterMap + ?Sized>(
+    map: &mut M,
+    fc: u8,
+    req: &[u8],
+    out: &mut [u8],
+) -> Result<usize, Exception> {
     if out.len() < MAX_PDU_LEN {
         return Err(Exception::ServerDeviceFailure);
     }
@@ -155,7 +160,11 @@ fn serve<M: RegisterMap + ?Sized>(map: &mut M, fc: u8, req: &[u8], out: &mut [u8
             out[2..2 + n_bytes].fill(0);
             for i in 0..qty {
                 let a = addr + i;
-                let bit = if fc == FC_READ_COILS { map.coil(a) } else { map.discrete_input(a) };
+                let bit = if fc == FC_READ_COILS {
+                    map.coil(a)
+                } else {
+                    map.discrete_input(a)
+                };
                 if bit.ok_or(Exception::IllegalDataAddress)? {
                     out[2 + usize::from(i / 8)] |= 1 << (i % 8);
                 }
@@ -168,9 +177,14 @@ fn serve<M: RegisterMap + ?Sized>(map: &mut M, fc: u8, req: &[u8], out: &mut [u8
             out[1] = u8::try_from(usize::from(qty) * 2).map_err(|_| Exception::IllegalDataValue)?;
             for i in 0..qty {
                 let a = addr + i;
-                let w = if fc == FC_READ_HOLDING_REGISTERS { map.holding_register(a) } else { map.input_register(a) };
+                let w = if fc == FC_READ_HOLDING_REGISTERS {
+                    map.holding_register(a)
+                } else {
+                    map.input_register(a)
+                };
                 let at = 2 + usize::from(i) * 2;
-                out[at..at + 2].copy_from_slice(&w.ok_or(Exception::IllegalDataAddress)?.to_be_bytes());
+                out[at..at + 2]
+                    .copy_from_slice(&w.ok_or(Exception::IllegalDataAddress)?.to_be_bytes());
             }
             Ok(2 + usize::from(qty) * 2)
         }
@@ -193,7 +207,11 @@ fn serve<M: RegisterMap + ?Sized>(map: &mut M, fc: u8, req: &[u8], out: &mut [u8
             let addr = be16(req, 1).ok_or(Exception::IllegalDataValue)?;
             let qty = be16(req, 3).ok_or(Exception::IllegalDataValue)?;
             let n_bytes = usize::from(*req.get(5).ok_or(Exception::IllegalDataValue)?);
-            if qty == 0 || qty > MAX_WRITE_BITS || n_bytes != usize::from(qty).div_ceil(8) || req.len() != 6 + n_bytes {
+            if qty == 0
+                || qty > MAX_WRITE_BITS
+                || n_bytes != usize::from(qty).div_ceil(8)
+                || req.len() != 6 + n_bytes
+            {
                 return Err(Exception::IllegalDataValue);
             }
             if u32::from(addr) + u32::from(qty) > 65_536 {
@@ -210,7 +228,9 @@ fn serve<M: RegisterMap + ?Sized>(map: &mut M, fc: u8, req: &[u8], out: &mut [u8
             Ok(5)
         }
         // The register map has no writable registers.
-        FC_WRITE_SINGLE_REGISTER | FC_WRITE_MULTIPLE_REGISTERS => Err(Exception::IllegalDataAddress),
+        FC_WRITE_SINGLE_REGISTER | FC_WRITE_MULTIPLE_REGISTERS => {
+            Err(Exception::IllegalDataAddress)
+        }
         _ => Err(Exception::IllegalFunction),
     }
 }

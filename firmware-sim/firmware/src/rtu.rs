@@ -14,7 +14,11 @@ pub fn crc16(data: &[u8]) -> u16 {
     for &b in data {
         crc ^= u16::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xA001 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xA001
+            } else {
+                crc >> 1
+            };
         }
     }
     crc
@@ -93,7 +97,10 @@ mod tests {
     #[test]
     fn crc_of_the_spec_example() {
         // Read 2 holding registers from address 0x006B of unit 0x11 (Modbus over Serial Line, 6.2.2 style).
-        assert_eq!(crc16(&[0x11, 0x03, 0x00, 0x6B, 0x00, 0x03]).to_le_bytes(), [0x76, 0x87]);
+        assert_eq!(
+            crc16(&[0x11, 0x03, 0x00, 0x6B, 0x00, 0x03]).to_le_bytes(),
+            [0x76, 0x87]
+        );
         assert_eq!(crc16(b"123456789"), 0x4B37);
     }
 

@@ -1,0 +1,211 @@
+//! Store benchmark: batch-write throughput, then p99 latency of "latest values
+//! for 1,000 points" and "one point's hourly series for a year", on SQLite and
+//! PostgreSQL.
+//!
+//! ```text
+//! cargo bench -p caudal-collector --bench store
+//! CAUDAL_BENCH_READINGS=1000000 CAUDAL_BENCH_BACKENDS=sqlite cargo bench -p caudal-collector --bench store
+//! ```
+//!
+//! Load: 100 agents × 10 points × 2 channels (level, counter) = 1,000 points;
+//! each agent sends batches of 5,000 readings in time order spread over one
+//! year, so aggregates are maintained as in production. SQLite is written by
+//! one task (it has one writer); PostgreSQL by 4 concurrent tasks.
+//! PostgreSQL uses a fresh database (`CAUDAL_TEST_PG_URL`), dropped afterwards.
+
+use std::time::{Duration, Instant};
+
+use caudal_collector::store::{Resolution, SeriesQuery, Store};
+use caudal_protocol::{ChannelDesc, ChannelId, Coding, Epoch, Quality, Reading, Seq, UtcMillis, Variable};
+use sqlx::Connection;
+
+const AGENTS: usize = 100;
+const POINTS_PER_AGENT: usize = 10;
+const CHANNELS_PER_AGENT: usize = POINTS_PER_AGENT * 2;
+const BATCH: usize = 5_000;
+/// 2024-01-01T00:00:00Z
+const START: i64 = 1_704_067_200_000;
+const YEAR_MS: i64 = 365 * 86_400_000;
+const QUERY_RUNS: usize = 200;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+fn point_code(agent: usize, p: usize) -> String {
+    format!("P{:04}", agent * POINTS_PER_AGENT + p)
+}
+
+fn channels(agent: usize) -> Vec<ChannelDesc> {
+    (0..POINTS_PER_AGENT)
+        .flat_map(|p| {
+            let point = point_code(agent, p);
+            let id = u32::try_from(p * 2).unwrap();
+            [
+                ChannelDesc {
+                    id: ChannelId(id),
+                    point: point.clone(),
+                    variable: Variable::Level,
+                    unit: "m".to_owned(),
+                    coding: Coding::Linear { scale: 0.01, offset: 0.0 },
+                    regulated: false,
+                },
+                ChannelDesc {
+                    id: ChannelId(id + 1),
+                    point,
+                    variable: Variable::Total,
+                    unit: "m3".to_owned(),
+                    coding: Coding::Counter { m3_per_pulse: 0.01 },
+                    regulated: true,
+                },
+            ]
+        })
+        .collect()
+}
+
+/// Batch `n` (0-based) of an agent: ticks `n * ticks_per_batch ..`, one reading per channel per tick.
+fn batch(n: usize, ticks_per_agent: usize, tick_ms: i64) -> Vec<Reading> {
+    let ticks_per_batch = BATCH / CHANNELS_PER_AGENT;
+    let first_tick = n * ticks_per_batch;
+    let last_tick = std::cmp::min(first_tick + ticks_per_batch, ticks_per_agent);
+    let mut out = Vec::with_capacity(BATCH);
+    for tick in first_tick..last_tick {
+        let t = START + i64::try_from(tick).unwrap() * tick_ms;
+        for ch in 0..CHANNELS_PER_AGENT {
+            let seq = u64::try_from(tick * CHANNELS_PER_AGENT + ch + 1).unwrap();
+            let tick64 = u64::try_from(tick).unwrap();
+            let r = if ch % 2 == 0 {
+                let raw = i64::try_from(1000 + (tick64 * 7 + u64::try_from(ch).unwrap()) % 500).unwrap();
+                #[allow(clippy::cast_precision_loss, reason = "small register values")]
+                let value = raw as f64 * 0.01;
+                Reading { seq: Seq(seq), channel: ChannelId(u32::try_from(ch).unwrap()), time: UtcMillis(t), raw, total_pulses: None, value, quality: Quality::Good }
+            } else {
+                let pulses = tick64 * 13;
+                #[allow(clippy::cast_precision_loss, reason = "pulse totals stay below 2^53")]
+                let value = pulses as f64 * 0.01;
+                Reading {
+                    seq: Seq(seq),
+                    channel: ChannelId(u32::try_from(ch).unwrap()),
+                    time: UtcMillis(t),
+                    raw: i64::try_from(pulses % 65_536).unwrap(),
+                    total_pulses: Some(pulses),
+                    value,
+                    quality: Quality::Good,
+                }
+            };
+            out.push(r);
+        }
+    }
+    out
+}
+
+async fn load(store: &Store, readings: usize, writers: usize) -> (usize, Duration) {
+    let ticks_per_agent = std::cmp::max(readings / AGENTS / CHANNELS_PER_AGENT, 1);
+    let tick_ms = std::cmp::max(YEAR_MS / i64::try_from(ticks_per_agent).unwrap(), 1);
+    let batches_per_agent = ticks_per_agent.div_ceil(BATCH / CHANNELS_PER_AGENT);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut written = 0usize;
+            let descs: Vec<Vec<ChannelDesc>> = (0..AGENTS).map(channels).collect();
+            for n in 0..batches_per_agent {
+                for agent in (w..AGENTS).step_by(writers) {
+                    let b = batch(n, ticks_per_agent, tick_ms);
+                    let id = format!("agent-{agent:03}");
+                    let epoch = Epoch(u64::try_from(agent).unwrap() + 1);
+                    let last = b.last().map_or(0, |r| r.seq.0);
+                    let acked = store.write_batch(&id, epoch, &descs[agent], &b).await.expect("write_batch");
+                    assert_eq!(acked.0, last);
+                    written += b.len();
+                }
+            }
+            written
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.expect("writer");
+    }
+    (total, started.elapsed())
+}
+
+fn p99(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort_unstable();
+    let idx = (samples.len() * 99).div_ceil(100).saturating_sub(1);
+    (samples[samples.len() / 2], samples[idx])
+}
+
+async fn queries(store: &Store) -> ((Duration, Duration), (Duration, Duration), usize, usize) {
+    let codes: Vec<String> = (0..AGENTS).flat_map(|a| (0..POINTS_PER_AGENT).map(move |p| point_code(a, p))).collect();
+    let mut latest = Vec::with_capacity(QUERY_RUNS);
+    let mut latest_rows = 0;
+    for _ in 0..QUERY_RUNS {
+        let t = Instant::now();
+        latest_rows = store.latest(&codes).await.expect("latest").len();
+        latest.push(t.elapsed());
+    }
+    let mut series = Vec::with_capacity(QUERY_RUNS);
+    let mut buckets = 0;
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..QUERY_RUNS {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let code = &codes[usize::try_from(x % u64::try_from(codes.len()).unwrap()).unwrap()];
+        let q = SeriesQuery {
+            point: code.clone(),
+            variable: Variable::Total,
+            resolution: Resolution::Hour,
+            from: UtcMillis(START),
+            to: UtcMillis(START + YEAR_MS),
+            after: None,
+            limit: 10_000,
+        };
+        let t = Instant::now();
+        let page = store.series(&q).await.expect("series");
+        series.push(t.elapsed());
+        if let caudal_collector::store::SeriesRows::Agg(rows) = page.rows {
+            buckets = rows.len();
+        }
+    }
+    (p99(latest), p99(series), latest_rows, buckets)
+}
+
+async fn bench(name: &str, store: Store, readings: usize, writers: usize) {
+    let (written, took) = load(&store, readings, writers).await;
+    let rate = written as f64 / took.as_secs_f64();
+    println!("{name}: wrote {written} readings in {:.1} s = {rate:.0} readings/s ({writers} writer task(s), batches of {BATCH})", took.as_secs_f64());
+    // Fresh tables: give the planner statistics, as autovacuum (or a job) would.
+    store.analyze().await.expect("analyze");
+    let ((l50, l99), (s50, s99), latest_rows, buckets) = queries(&store).await;
+    println!("{name}: latest values for 1,000 points ({latest_rows} series): p50 {l50:?}, p99 {l99:?} over {QUERY_RUNS} runs");
+    println!("{name}: one point's hourly series for a year ({buckets} buckets): p50 {s50:?}, p99 {s99:?} over {QUERY_RUNS} runs");
+    store.close().await;
+}
+
+#[allow(clippy::cast_precision_loss, reason = "throughput figures")]
+fn main() {
+    let readings = env_usize("CAUDAL_BENCH_READINGS", 10_000_000);
+    let backends = std::env::var("CAUDAL_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".to_owned());
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        if backends.contains("sqlite") {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!("sqlite:{}", dir.path().join("bench.sqlite").display());
+            let store = Store::connect_url(&url, 4).await.expect("sqlite");
+            bench("sqlite", store, readings, 1).await;
+        }
+        if backends.contains("postgres") {
+            let admin = std::env::var("CAUDAL_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+            let name = format!("caudal_bench_{:08x}", rand::random::<u32>());
+            let mut c = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL unreachable: set CAUDAL_TEST_PG_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut c).await.expect("create");
+            let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
+            let store = Store::connect_url(&url, 8).await.expect("postgres");
+            bench("postgres", store, readings, 4).await;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)"))).execute(&mut c).await.expect("drop");
+        }
+    });
+}
