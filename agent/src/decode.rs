@@ -63,7 +63,10 @@ fn big_endian_bytes(words: &[u16], order: ByteOrder, out: &mut [u8; 8]) -> usize
 /// for NaN/infinite floats (the caller still records the raw bits).
 pub fn decode(words: &[u16], dt: DataType, order: ByteOrder) -> Result<i64, DecodeError> {
     let need = usize::from(dt.registers());
-    let words = words.get(..need).ok_or(DecodeError::Short { expected: need, got: words.len() })?;
+    let words = words.get(..need).ok_or(DecodeError::Short {
+        expected: need,
+        got: words.len(),
+    })?;
     let mut buf = [0u8; 8];
     let n = big_endian_bytes(words, order, &mut buf);
     let b = &buf[..n];
@@ -118,7 +121,11 @@ mod tests {
 
     #[track_caller]
     fn check(words: &[u16], dt: DataType, order: ByteOrder, expected: i64) {
-        assert_eq!(decode(words, dt, order), Ok(expected), "{words:04x?} as {dt:?} {order:?}");
+        assert_eq!(
+            decode(words, dt, order),
+            Ok(expected),
+            "{words:04x?} as {dt:?} {order:?}"
+        );
     }
 
     #[test]
@@ -175,12 +182,30 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error_not_a_panic() {
-        assert_eq!(decode(&[1], U32, Abcd), Err(DecodeError::Short { expected: 2, got: 1 }));
-        assert_eq!(decode(&[], U16, Abcd), Err(DecodeError::Short { expected: 1, got: 0 }));
+        assert_eq!(
+            decode(&[1], U32, Abcd),
+            Err(DecodeError::Short {
+                expected: 2,
+                got: 1
+            })
+        );
+        assert_eq!(
+            decode(&[], U16, Abcd),
+            Err(DecodeError::Short {
+                expected: 1,
+                got: 0
+            })
+        );
         let nan = i64::from(f32::NAN.to_bits());
         let [hi, lo] = [0x7FC0u16, 0x0000];
-        assert_eq!(decode(&[hi, lo], F32, Abcd), Err(DecodeError::NotFinite { raw: nan }));
-        assert!(matches!(decode(&[0x7FF0, 0, 0, 0], F64, Abcd), Err(DecodeError::NotFinite { .. })));
+        assert_eq!(
+            decode(&[hi, lo], F32, Abcd),
+            Err(DecodeError::NotFinite { raw: nan })
+        );
+        assert!(matches!(
+            decode(&[0x7FF0, 0, 0, 0], F64, Abcd),
+            Err(DecodeError::NotFinite { .. })
+        ));
     }
 
     #[test]
@@ -191,10 +216,22 @@ mod tests {
         assert!((c.value(-20, None) - -7.0).abs() < 1e-12);
         // Status word 0b1010: bit0 running = 0, bit1 dry-run = 1, bit3 trip = 1.
         let status = 0b1010;
-        assert_eq!(coding_for(U16, Some((0, 1)), 1.0, 0.0).value(status, None), 0.0);
-        assert_eq!(coding_for(U16, Some((1, 1)), 1.0, 0.0).value(status, None), 1.0);
-        assert_eq!(coding_for(U16, Some((3, 1)), 1.0, 0.0).value(status, None), 1.0);
-        assert_eq!(coding_for(U16, Some((1, 3)), 1.0, 0.0).value(status, None), 5.0);
+        assert_eq!(
+            coding_for(U16, Some((0, 1)), 1.0, 0.0).value(status, None),
+            0.0
+        );
+        assert_eq!(
+            coding_for(U16, Some((1, 1)), 1.0, 0.0).value(status, None),
+            1.0
+        );
+        assert_eq!(
+            coding_for(U16, Some((3, 1)), 1.0, 0.0).value(status, None),
+            1.0
+        );
+        assert_eq!(
+            coding_for(U16, Some((1, 3)), 1.0, 0.0).value(status, None),
+            5.0
+        );
     }
 
     proptest::proptest! {

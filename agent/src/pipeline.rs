@@ -53,7 +53,8 @@ pub struct Ready {
 pub fn open(cfg: &AgentConfig) -> anyhow::Result<(Outbox, AgentSpec)> {
     let mut outbox = Outbox::open(&cfg.agent.data_dir, &OutboxConfig::from(&cfg.agent))
         .with_context(|| format!("opening the outbox in {}", cfg.agent.data_dir.display()))?;
-    let spec = AgentSpec::build(cfg, |def| outbox.register_channel(def)).context("registering channels")?;
+    let spec = AgentSpec::build(cfg, |def| outbox.register_channel(def))
+        .context("registering channels")?;
     Ok((outbox, spec))
 }
 
@@ -61,7 +62,11 @@ pub fn open(cfg: &AgentConfig) -> anyhow::Result<(Outbox, AgentSpec)> {
 ///
 /// # Errors
 /// Startup failures (outbox, metrics listener) and a failed writer.
-pub async fn run(cfg: &AgentConfig, shutdown: CancellationToken, ready: Option<oneshot::Sender<Ready>>) -> anyhow::Result<()> {
+pub async fn run(
+    cfg: &AgentConfig,
+    shutdown: CancellationToken,
+    ready: Option<oneshot::Sender<Ready>>,
+) -> anyhow::Result<()> {
     let (outbox, spec) = open(cfg)?;
     let states = outbox.counter_states()?;
     let processor = Processor::new(&spec, &states);
@@ -73,7 +78,9 @@ pub async fn run(cfg: &AgentConfig, shutdown: CancellationToken, ready: Option<o
     let tracker = TaskTracker::new();
     let mut metrics_addr = None;
     if let Some(addr) = cfg.agent.metrics_listen {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the metrics listener on {addr}"))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the metrics listener on {addr}"))?;
         metrics_addr = Some(listener.local_addr()?);
         let (m, s) = (Arc::clone(&metrics), shutdown.clone());
         tracker.spawn(async move {
@@ -103,7 +110,10 @@ pub async fn run(cfg: &AgentConfig, shutdown: CancellationToken, ready: Option<o
     drop(tx);
     tracker.close();
     if let Some(ready) = ready {
-        let _ = ready.send(Ready { metrics_addr, metrics: Arc::clone(&metrics) });
+        let _ = ready.send(Ready {
+            metrics_addr,
+            metrics: Arc::clone(&metrics),
+        });
     }
     tracker.wait().await;
     let result = tokio::task::spawn_blocking(move || writer.join()).await?;
@@ -129,7 +139,9 @@ fn writer(
     let mut last_flag: HashMap<String, Reason> = HashMap::new();
     let mut was_full = outbox.is_full();
     loop {
-        let Some(first) = rx.blocking_recv() else { return Ok(()) };
+        let Some(first) = rx.blocking_recv() else {
+            return Ok(());
+        };
         reports.push(first);
         let deadline = tokio::time::Instant::now() + COMMIT_LINGER;
         while reports.len() < MAX_GROUP {
@@ -137,7 +149,9 @@ fn writer(
                 Ok(r) => reports.push(r),
                 Err(mpsc::error::TryRecvError::Disconnected) => break,
                 Err(mpsc::error::TryRecvError::Empty) => {
-                    match handle.block_on(async { tokio::time::timeout_at(deadline, rx.recv()).await }) {
+                    match handle
+                        .block_on(async { tokio::time::timeout_at(deadline, rx.recv()).await })
+                    {
                         Ok(Some(r)) => reports.push(r),
                         Ok(None) | Err(_) => break,
                     }
@@ -147,14 +161,16 @@ fn writer(
         let mut devices: HashMap<&str, DeviceStatus> = HashMap::new();
         for r in &reports {
             processor.on_poll(&r.poll, &mut records, &mut events);
-            let d = devices.entry(r.device_id.as_str()).or_insert_with(|| DeviceStatus {
-                id: r.device_id.clone(),
-                last_poll: r.poll.time,
-                last_ok: None,
-                polls: 0,
-                errors: 0,
-                last_error: None,
-            });
+            let d = devices
+                .entry(r.device_id.as_str())
+                .or_insert_with(|| DeviceStatus {
+                    id: r.device_id.clone(),
+                    last_poll: r.poll.time,
+                    last_ok: None,
+                    polls: 0,
+                    errors: 0,
+                    last_error: None,
+                });
             d.last_poll = r.poll.time;
             d.polls += 1;
             d.errors += r.errors;
@@ -167,18 +183,36 @@ fn writer(
         }
         for e in events.drain(..) {
             match e {
-                Event::CounterReset { channel, last_raw, raw } => {
+                Event::CounterReset {
+                    channel,
+                    last_raw,
+                    raw,
+                } => {
                     metrics.counter_resets.fetch_add(1, Relaxed);
                     metrics.flag(Reason::CounterReset);
-                    telemetry::CounterReset { channel: &channel, last_raw, raw }.emit();
+                    telemetry::CounterReset {
+                        channel: &channel,
+                        last_raw,
+                        raw,
+                    }
+                    .emit();
                 }
                 Event::CounterRollover { .. } => {
                     metrics.counter_rollovers.fetch_add(1, Relaxed);
                 }
-                Event::Flagged { channel, reason, value } => {
+                Event::Flagged {
+                    channel,
+                    reason,
+                    value,
+                } => {
                     metrics.flag(reason);
                     if last_flag.get(&channel) != Some(&reason) {
-                        telemetry::QualityFlagged { channel: &channel, reason, value }.emit();
+                        telemetry::QualityFlagged {
+                            channel: &channel,
+                            reason,
+                            value,
+                        }
+                        .emit();
                         last_flag.insert(channel, reason);
                     }
                 }
@@ -188,8 +222,12 @@ fn writer(
         match outbox.append(&records, &statuses) {
             Ok(a) => {
                 let stored = records.len() - a.refused.len();
-                metrics.stored.fetch_add(u64::try_from(stored).unwrap_or(0), Relaxed);
-                metrics.refused.fetch_add(u64::try_from(a.refused.len()).unwrap_or(0), Relaxed);
+                metrics
+                    .stored
+                    .fetch_add(u64::try_from(stored).unwrap_or(0), Relaxed);
+                metrics
+                    .refused
+                    .fetch_add(u64::try_from(a.refused.len()).unwrap_or(0), Relaxed);
                 metrics.dropped.fetch_add(a.dropped, Relaxed);
                 metrics.commits.fetch_add(1, Relaxed);
                 metrics.full.store(u64::from(a.full), Relaxed);
@@ -205,7 +243,11 @@ fn writer(
                 was_full = a.full;
             }
             Err(e) => {
-                telemetry::OutboxWriteFailed { readings: records.len(), error: &e }.emit();
+                telemetry::OutboxWriteFailed {
+                    readings: records.len(),
+                    error: &e,
+                }
+                .emit();
             }
         }
         metrics.backlog.store(outbox.backlog_len(), Relaxed);

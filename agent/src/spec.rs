@@ -140,7 +140,10 @@ impl AgentSpec {
             let mut channels = Vec::with_capacity(dev.channels.len());
             for ch in &dev.channels {
                 let name = ch.id.get_ref().clone();
-                let bits = ch.bits.as_ref().map(|b| (b.get_ref().shift, b.get_ref().width));
+                let bits = ch
+                    .bits
+                    .as_ref()
+                    .map(|b| (b.get_ref().shift, b.get_ref().width));
                 let (coding, counter) = match ch.m3_per_pulse().filter(|_| ch.is_counter()) {
                     Some(m3_per_pulse) => {
                         let flow_def = ChannelDef {
@@ -148,23 +151,41 @@ impl AgentSpec {
                             point: ch.point.clone(),
                             variable: Variable::Flow,
                             unit: "l/s".to_owned(),
-                            coding: Coding::Float64 { scale: 1.0, offset: 0.0 },
+                            coding: Coding::Float64 {
+                                scale: 1.0,
+                                offset: 0.0,
+                            },
                             regulated: ch.regulated,
                         };
                         let flow = register(&flow_def)?;
                         let threshold = ch.reset_threshold.map_or(0.0, f64::from);
-                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "validated non-negative; saturates")]
+                        #[allow(
+                            clippy::cast_possible_truncation,
+                            clippy::cast_sign_loss,
+                            reason = "validated non-negative; saturates"
+                        )]
                         let reset_threshold = threshold.floor() as u64;
                         let params = CounterParams {
                             bits: ch.counter_bits.as_ref().map_or(32, |b| *b.get_ref()),
                             reset_threshold,
                             max_pulses_per_second: ch.max_pulses_per_second.map(f64::from),
                         };
-                        (Coding::Counter { m3_per_pulse }, Some(CounterSpec { params, m3_per_pulse, flow }))
+                        (
+                            Coding::Counter { m3_per_pulse },
+                            Some(CounterSpec {
+                                params,
+                                m3_per_pulse,
+                                flow,
+                            }),
+                        )
                     }
                     None => (coding_for(ch.data_type, bits, ch.scale, ch.offset), None),
                 };
-                let unit = if counter.is_some() && ch.unit.is_empty() { "m3".to_owned() } else { ch.unit.clone() };
+                let unit = if counter.is_some() && ch.unit.is_empty() {
+                    "m3".to_owned()
+                } else {
+                    ch.unit.clone()
+                };
                 let def = ChannelDef {
                     name,
                     point: ch.point.clone(),

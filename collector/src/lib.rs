@@ -8,11 +8,11 @@
 //! - [`api`]: axum routes under `/api/v1`, OpenAPI document, error bodies.
 //! - [`auth`]: roles, permissions and API tokens (pure).
 //! - [`telemetry`]: metric names and counters.
-//! - [`ingest`]: QUIC ingest (next issue); it calls [`store::Store::write_batch`].
+//! - [`ingest`]: QUIC ingest of agent sessions; it calls [`store::Store::write_batch`].
+//! - [`pki`]: the CA, agent enrollment and revocation, the mTLS verifier.
 
 pub mod api;
 pub mod auth;
-pub mod ingest;
 pub mod ingest;
 pub mod pki;
 pub mod store;

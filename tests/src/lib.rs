@@ -2,4 +2,5 @@
 //! fault-injecting UDP proxy, and a harness that runs the simulator, the
 //! agent and the collector together (in process or as real binaries).
 
+pub mod harness;
 pub mod proxy;

@@ -62,8 +62,13 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in metric order.
-    pub const ALL: [ErrorKind; 5] =
-        [ErrorKind::Timeout, ErrorKind::Exception, ErrorKind::Transport, ErrorKind::Garbled, ErrorKind::Connect];
+    pub const ALL: [ErrorKind; 5] = [
+        ErrorKind::Timeout,
+        ErrorKind::Exception,
+        ErrorKind::Transport,
+        ErrorKind::Garbled,
+        ErrorKind::Connect,
+    ];
 
     /// The metric label.
     #[must_use]
@@ -118,14 +123,27 @@ impl Health {
     }
 
     /// Record a poll; returns the delay until the next poll and the transition.
-    pub fn on_poll(&mut self, answered: bool, interval: Duration, max_backoff: Duration) -> (Duration, Transition) {
+    pub fn on_poll(
+        &mut self,
+        answered: bool,
+        interval: Duration,
+        max_backoff: Duration,
+    ) -> (Duration, Transition) {
         if answered {
-            let t = if self.failures > 0 { Transition::Up } else { Transition::None };
+            let t = if self.failures > 0 {
+                Transition::Up
+            } else {
+                Transition::None
+            };
             self.failures = 0;
             return (interval, t);
         }
         self.failures = self.failures.saturating_add(1);
-        let t = if self.failures == 1 { Transition::Down } else { Transition::None };
+        let t = if self.failures == 1 {
+            Transition::Down
+        } else {
+            Transition::None
+        };
         let factor = 1u32.checked_shl(self.failures - 1).unwrap_or(u32::MAX);
         let backoff = interval.saturating_mul(factor);
         let delay = std::cmp::max(interval, std::cmp::min(backoff, max_backoff));
@@ -155,7 +173,9 @@ enum Outcome {
 }
 
 async fn read(ctx: &mut Context, req: &ReadRequest) -> tokio_modbus::Result<Vec<u16>> {
-    let bits = |r: tokio_modbus::Result<Vec<bool>>| r.map(|r| r.map(|v| v.into_iter().map(u16::from).collect()));
+    let bits = |r: tokio_modbus::Result<Vec<bool>>| {
+        r.map(|r| r.map(|v| v.into_iter().map(u16::from).collect()))
+    };
     match req.table {
         RegisterKind::Holding => ctx.read_holding_registers(req.start, req.count).await,
         RegisterKind::Input => ctx.read_input_registers(req.start, req.count).await,
@@ -167,7 +187,9 @@ async fn read(ctx: &mut Context, req: &ReadRequest) -> tokio_modbus::Result<Vec<
 fn classify(err: &tokio_modbus::Error) -> ErrorKind {
     match err {
         tokio_modbus::Error::Protocol(_) => ErrorKind::Garbled,
-        tokio_modbus::Error::Transport(e) if e.kind() == io::ErrorKind::InvalidData => ErrorKind::Garbled,
+        tokio_modbus::Error::Transport(e) if e.kind() == io::ErrorKind::InvalidData => {
+            ErrorKind::Garbled
+        }
         tokio_modbus::Error::Transport(_) => ErrorKind::Transport,
     }
 }
@@ -177,14 +199,26 @@ fn classify(err: &tokio_modbus::Error) -> ErrorKind {
 pub fn lines(devices: &[DeviceSpec], metrics: &Arc<Metrics>) -> Vec<Line> {
     let mut out: Vec<Line> = Vec::new();
     for dev in devices {
-        let entry = Entry { plan: plan::plan(&dev.channels), spec: dev.clone(), health: Health::default(), next_due: Instant::now() };
-        if let Some(port) = dev.serial_port() {
-            if let Some(line) = out.iter_mut().find(|l| matches!(&l.link, Link::Rtu { port: p, .. } if p == port)) {
-                line.devices.push(entry);
-                continue;
-            }
+        let entry = Entry {
+            plan: plan::plan(&dev.channels),
+            spec: dev.clone(),
+            health: Health::default(),
+            next_due: Instant::now(),
+        };
+        let port = dev.serial_port();
+        if let Some(line) = out
+            .iter_mut()
+            .find(|l| matches!(&l.link, Link::Rtu { port: p, .. } if Some(p) == port))
+        {
+            line.devices.push(entry);
+            continue;
         }
-        out.push(Line { link: dev.link.clone(), devices: vec![entry], ctx: None, metrics: Arc::clone(metrics) });
+        out.push(Line {
+            link: dev.link.clone(),
+            devices: vec![entry],
+            ctx: None,
+            metrics: Arc::clone(metrics),
+        });
     }
     out
 }
@@ -204,7 +238,10 @@ impl Line {
             };
             self.ctx = Some(ctx);
         }
-        let ctx = self.ctx.as_mut().ok_or_else(|| io::Error::other("no context"))?;
+        let ctx = self
+            .ctx
+            .as_mut()
+            .ok_or_else(|| io::Error::other("no context"))?;
         ctx.set_slave(Slave(SlaveId::from(unit)));
         Ok(ctx)
     }
@@ -213,7 +250,11 @@ impl Line {
         let ctx = match self.context(dev.unit_id, dev.timeout).await {
             Ok(ctx) => ctx,
             Err(e) => {
-                let kind = if e.kind() == io::ErrorKind::TimedOut { ErrorKind::Timeout } else { ErrorKind::Connect };
+                let kind = if e.kind() == io::ErrorKind::TimedOut {
+                    ErrorKind::Timeout
+                } else {
+                    ErrorKind::Connect
+                };
                 return Outcome::Failed(kind, e.to_string());
             }
         };
@@ -227,7 +268,10 @@ impl Line {
             Err(_) => {
                 // Drop the context: a late reply must not answer the next request.
                 self.ctx = None;
-                Outcome::Failed(ErrorKind::Timeout, format!("no reply within {} ms", dev.timeout.as_millis()))
+                Outcome::Failed(
+                    ErrorKind::Timeout,
+                    format!("no reply within {} ms", dev.timeout.as_millis()),
+                )
             }
         }
     }
@@ -252,7 +296,13 @@ impl Line {
                 if let Outcome::Failed(kind, ref err) = outcome {
                     errors += 1;
                     m.error(kind);
-                    telemetry::RequestFailed { device: &spec.id, kind, attempt, error: err }.emit();
+                    telemetry::RequestFailed {
+                        device: &spec.id,
+                        kind,
+                        attempt,
+                        error: err,
+                    }
+                    .emit();
                     last_error = Some(format!("{}: {err}", kind.as_str()));
                     if attempt < retries {
                         attempt += 1;
@@ -269,13 +319,16 @@ impl Line {
                         let c = &spec.channels[ch];
                         let words = words.get(usize::from(offset)..).unwrap_or(&[]);
                         samples[ch] = match c.register {
-                            RegisterKind::Coil | RegisterKind::Discrete => {
-                                words.first().map(|w| i64::from(*w)).ok_or(SampleError::Short)
-                            }
+                            RegisterKind::Coil | RegisterKind::Discrete => words
+                                .first()
+                                .map(|w| i64::from(*w))
+                                .ok_or(SampleError::Short),
                             RegisterKind::Holding | RegisterKind::Input => {
                                 decode(words, c.data_type, c.byte_order).map_err(|e| match e {
                                     crate::decode::DecodeError::Short { .. } => SampleError::Short,
-                                    crate::decode::DecodeError::NotFinite { raw } => SampleError::NotFinite(raw),
+                                    crate::decode::DecodeError::NotFinite { raw } => {
+                                        SampleError::NotFinite(raw)
+                                    }
                                 })
                             }
                         };
@@ -287,13 +340,23 @@ impl Line {
                     m.error(ErrorKind::Exception);
                     errors += 1;
                     last_error = Some(format!("exception {code:#04x}"));
-                    telemetry::ExceptionReply { device: &spec.id, start: req.start, count: req.count, code }.emit();
+                    telemetry::ExceptionReply {
+                        device: &spec.id,
+                        start: req.start,
+                        count: req.count,
+                        code,
+                    }
+                    .emit();
                     for &(ch, _) in &req.members {
                         samples[ch] = Err(SampleError::Exception(code));
                     }
                 }
                 Outcome::Failed(kind, _) => {
-                    let err = if kind == ErrorKind::Garbled { SampleError::Garbled } else { SampleError::Timeout };
+                    let err = if kind == ErrorKind::Garbled {
+                        SampleError::Garbled
+                    } else {
+                        SampleError::Timeout
+                    };
                     for &(ch, _) in &req.members {
                         samples[ch] = Err(err);
                     }
@@ -303,20 +366,42 @@ impl Line {
             }
         }
         m.poll(time);
-        PollReport { poll: Poll { device: spec.index, time, samples }, device_id: spec.id, answered, errors, last_error }
+        PollReport {
+            poll: Poll {
+                device: spec.index,
+                time,
+                samples,
+            },
+            device_id: spec.id,
+            answered,
+            errors,
+            last_error,
+        }
     }
 
     fn schedule(&mut self, i: usize, report: &PollReport, started: Instant) {
         let e = &mut self.devices[i];
-        let (delay, transition) = e.health.on_poll(report.answered, e.spec.poll_interval, e.spec.max_backoff);
+        let (delay, transition) =
+            e.health
+                .on_poll(report.answered, e.spec.poll_interval, e.spec.max_backoff);
         match transition {
-            Transition::Down => telemetry::DeviceDown { device: &e.spec.id, error: report.last_error.as_deref().unwrap_or("") }.emit(),
+            Transition::Down => telemetry::DeviceDown {
+                device: &e.spec.id,
+                error: report.last_error.as_deref().unwrap_or(""),
+            }
+            .emit(),
             Transition::Up => telemetry::DeviceUp { device: &e.spec.id }.emit(),
             Transition::None => {}
         }
-        self.metrics.device(e.spec.index).set_down(e.health.is_down());
+        self.metrics
+            .device(e.spec.index)
+            .set_down(e.health.is_down());
         // Fixed rate while healthy (no drift), never in the past.
-        let next = if report.answered { e.next_due + delay } else { started + delay };
+        let next = if report.answered {
+            e.next_due + delay
+        } else {
+            started + delay
+        };
         e.next_due = std::cmp::max(next, Instant::now());
     }
 
@@ -324,9 +409,19 @@ impl Line {
     ///
     /// # Errors
     /// None today; the signature keeps the shutdown-tree shape.
-    pub async fn run(mut self, tx: mpsc::Sender<PollReport>, shutdown: CancellationToken) -> anyhow::Result<()> {
+    pub async fn run(
+        mut self,
+        tx: mpsc::Sender<PollReport>,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
         loop {
-            let Some((i, due)) = self.devices.iter().enumerate().map(|(i, d)| (i, d.next_due)).min_by_key(|(_, d)| *d) else {
+            let Some((i, due)) = self
+                .devices
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (i, d.next_due))
+                .min_by_key(|(_, d)| *d)
+            else {
                 return Ok(());
             };
             tokio::select! {
@@ -342,7 +437,11 @@ impl Line {
             }
         }
         if let Some(mut ctx) = self.ctx.take() {
-            let _ = timeout(Duration::from_millis(200), tokio_modbus::client::Client::disconnect(&mut ctx)).await;
+            let _ = timeout(
+                Duration::from_millis(200),
+                tokio_modbus::client::Client::disconnect(&mut ctx),
+            )
+            .await;
         }
         Ok(())
     }
@@ -350,7 +449,12 @@ impl Line {
 
 /// Read every planned request of `dev` once (commissioning, like `mbpoll`).
 pub async fn probe(dev: &DeviceSpec) -> Vec<(ReadRequest, Result<Vec<u16>, String>)> {
-    let mut line = Line { link: dev.link.clone(), devices: Vec::new(), ctx: None, metrics: Arc::new(Metrics::default()) };
+    let mut line = Line {
+        link: dev.link.clone(),
+        devices: Vec::new(),
+        ctx: None,
+        metrics: Arc::new(Metrics::default()),
+    };
     let mut out = Vec::new();
     for req in plan::plan(&dev.channels) {
         let result = match line.request(dev, &req).await {
@@ -372,7 +476,8 @@ mod tests {
         let mut h = Health::default();
         let s = Duration::from_secs(1);
         let cap = Duration::from_secs(10);
-        let delays: Vec<(Duration, Transition)> = (0..6).map(|_| h.on_poll(false, s, cap)).collect();
+        let delays: Vec<(Duration, Transition)> =
+            (0..6).map(|_| h.on_poll(false, s, cap)).collect();
         assert_eq!(delays[0], (s, Transition::Down));
         let secs: Vec<u64> = delays.iter().map(|d| d.0.as_secs()).collect();
         assert_eq!(secs, [1, 2, 4, 8, 10, 10]);

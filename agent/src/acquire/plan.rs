@@ -86,7 +86,10 @@ mod tests {
                 point: String::new(),
                 variable: Variable::Level,
                 unit: String::new(),
-                coding: Coding::Linear { scale: 1.0, offset: 0.0 },
+                coding: Coding::Linear {
+                    scale: 1.0,
+                    offset: 0.0,
+                },
                 regulated: false,
             },
             register: table,
@@ -120,15 +123,30 @@ mod tests {
             ch(Discrete, 1, U16),
         ];
         let p = plan(&chans);
-        let shape: Vec<(RegisterKind, u16, u16)> = p.iter().map(|r| (r.table, r.start, r.count)).collect();
-        assert_eq!(shape, [(Input, 0, 9), (Input, 10, 1), (Holding, 10, 4), (Holding, 20, 4), (Discrete, 0, 2)]);
-        assert_eq!(p[0].members, [(0, 0), (1, 2), (3, 3), (2, 4), (4, 6), (5, 7)]);
+        let shape: Vec<(RegisterKind, u16, u16)> =
+            p.iter().map(|r| (r.table, r.start, r.count)).collect();
+        assert_eq!(
+            shape,
+            [
+                (Input, 0, 9),
+                (Input, 10, 1),
+                (Holding, 10, 4),
+                (Holding, 20, 4),
+                (Discrete, 0, 2)
+            ]
+        );
+        assert_eq!(
+            p[0].members,
+            [(0, 0), (1, 2), (3, 3), (2, 4), (4, 6), (5, 7)]
+        );
         assert_eq!(p[1].members, [(6, 0), (7, 0)]);
     }
 
     #[test]
     fn a_read_never_exceeds_125_registers() {
-        let chans: Vec<ChannelSpec> = (0..100).map(|i| ch(RegisterKind::Holding, i * 2, DataType::U32)).collect();
+        let chans: Vec<ChannelSpec> = (0..100)
+            .map(|i| ch(RegisterKind::Holding, i * 2, DataType::U32))
+            .collect();
         let p = plan(&chans);
         assert_eq!(p.iter().map(|r| r.count).collect::<Vec<_>>(), [124, 76]);
         assert!(p.iter().all(|r| r.count <= MAX_REGISTERS_PER_READ));

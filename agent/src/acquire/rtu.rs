@@ -17,8 +17,18 @@ use tokio_serial::{DataBits, SerialStream, StopBits};
 /// # Errors
 /// The port cannot be opened or configured, or `link` is not RTU.
 pub fn open(link: &Link, unit: u8) -> io::Result<Context> {
-    let Link::Rtu { port, baud, parity, stop_bits, data_bits } = link else {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not an rtu link"));
+    let Link::Rtu {
+        port,
+        baud,
+        parity,
+        stop_bits,
+        data_bits,
+    } = link
+    else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not an rtu link",
+        ));
     };
     let builder = tokio_serial::new(port.to_string_lossy(), *baud)
         .parity(match parity {
@@ -26,8 +36,16 @@ pub fn open(link: &Link, unit: u8) -> io::Result<Context> {
             Parity::Even => tokio_serial::Parity::Even,
             Parity::Odd => tokio_serial::Parity::Odd,
         })
-        .stop_bits(if *stop_bits == 2 { StopBits::Two } else { StopBits::One })
-        .data_bits(if *data_bits == 7 { DataBits::Seven } else { DataBits::Eight });
+        .stop_bits(if *stop_bits == 2 {
+            StopBits::Two
+        } else {
+            StopBits::One
+        })
+        .data_bits(if *data_bits == 7 {
+            DataBits::Seven
+        } else {
+            DataBits::Eight
+        });
     let stream = SerialStream::open(&builder).map_err(io::Error::from)?;
     Ok(tokio_modbus::client::rtu::attach_slave(stream, Slave(unit)))
 }

@@ -89,7 +89,11 @@ pub fn load(path: &Path) -> Result<AgentConfig, BadConfig> {
 pub fn check_config(path: &Path) -> Result<String, BadConfig> {
     let cfg = load(path)?;
     let channels: usize = cfg.devices.iter().map(|d| d.channels.len()).sum();
-    Ok(format!("{}: ok ({} devices, {channels} channels)", path.display(), cfg.devices.len()))
+    Ok(format!(
+        "{}: ok ({} devices, {channels} channels)",
+        path.display(),
+        cfg.devices.len()
+    ))
 }
 
 /// `run`: until `shutdown`.
@@ -108,7 +112,11 @@ pub async fn run(path: &Path, shutdown: CancellationToken) -> anyhow::Result<()>
 pub async fn probe(path: &Path, device: &str) -> anyhow::Result<String> {
     let cfg = load(path)?;
     let spec = AgentSpec::build(&cfg, |_| Ok::<_, std::convert::Infallible>(ChannelId(0)))?;
-    let dev = spec.devices.iter().find(|d| d.id == device).with_context(|| format!("no device `{device}` in {}", path.display()))?;
+    let dev = spec
+        .devices
+        .iter()
+        .find(|d| d.id == device)
+        .with_context(|| format!("no device `{device}` in {}", path.display()))?;
     let link = match &dev.link {
         Link::Tcp { address } => format!("tcp {address}"),
         Link::Rtu { port, baud, .. } => format!("rtu {} {baud} baud", port.display()),
@@ -116,7 +124,13 @@ pub async fn probe(path: &Path, device: &str) -> anyhow::Result<String> {
     let mut out = format!("device {} ({link}, unit {})\n", dev.id, dev.unit_id);
     let mut answered = false;
     for (req, result) in acquire::probe(dev).await {
-        let _ = write!(out, "{:?} {}..{}: ", req.table, req.start, u32::from(req.start) + u32::from(req.count));
+        let _ = write!(
+            out,
+            "{:?} {}..{}: ",
+            req.table,
+            req.start,
+            u32::from(req.start) + u32::from(req.count)
+        );
         match result {
             Err(e) => {
                 let _ = writeln!(out, "{e}");
@@ -129,12 +143,25 @@ pub async fn probe(path: &Path, device: &str) -> anyhow::Result<String> {
                     let ch = &dev.channels[i];
                     let words = words.get(usize::from(offset)..).unwrap_or(&[]);
                     let raw = match ch.register {
-                        RegisterKind::Coil | RegisterKind::Discrete => words.first().map(|w| i64::from(*w)).ok_or_else(|| "short reply".to_owned()),
-                        RegisterKind::Holding | RegisterKind::Input => decode(words, ch.data_type, ch.byte_order).map_err(|e| e.to_string()),
+                        RegisterKind::Coil | RegisterKind::Discrete => words
+                            .first()
+                            .map(|w| i64::from(*w))
+                            .ok_or_else(|| "short reply".to_owned()),
+                        RegisterKind::Holding | RegisterKind::Input => {
+                            decode(words, ch.data_type, ch.byte_order).map_err(|e| e.to_string())
+                        }
                     };
                     let _ = match raw {
-                        Ok(raw) if ch.counter.is_some() => writeln!(out, "  {:<24} raw={raw} (pulses)", ch.def.name),
-                        Ok(raw) => writeln!(out, "  {:<24} raw={raw} value={} {}", ch.def.name, ch.def.coding.value(raw, None), ch.def.unit),
+                        Ok(raw) if ch.counter.is_some() => {
+                            writeln!(out, "  {:<24} raw={raw} (pulses)", ch.def.name)
+                        }
+                        Ok(raw) => writeln!(
+                            out,
+                            "  {:<24} raw={raw} value={} {}",
+                            ch.def.name,
+                            ch.def.coding.value(raw, None),
+                            ch.def.unit
+                        ),
                         Err(e) => writeln!(out, "  {:<24} {e}", ch.def.name),
                     };
                 }
@@ -151,25 +178,26 @@ pub async fn probe(path: &Path, device: &str) -> anyhow::Result<String> {
 /// Config errors or no readable outbox.
 pub fn status(path: &Path) -> anyhow::Result<String> {
     let cfg = load(path)?;
-    let s = outbox::status(&cfg.agent.data_dir).with_context(|| format!("reading the outbox in {}", cfg.agent.data_dir.display()))?;
+    let s = outbox::status(&cfg.agent.data_dir)
+        .with_context(|| format!("reading the outbox in {}", cfg.agent.data_dir.display()))?;
     let (first, last) = s.backlog;
     let backlog = (last.0 + 1).saturating_sub(first.0);
     let mut out = format!(
         "epoch {:#018x}\nbacklog {backlog} readings (seq {}..={})\ndisk {} of {} bytes\ndropped (unacked tombstones) {}\n",
-        s.epoch.0,
-        first.0,
-        last.0,
-        s.used_bytes,
-        cfg.agent.disk_budget_bytes,
-        s.dropped
+        s.epoch.0, first.0, last.0, s.used_bytes, cfg.agent.disk_budget_bytes, s.dropped
     );
-    for (id, last_poll, last_ok, polls, errors, last_error) in s.devices {
+    for d in s.devices {
+        let (id, polls, errors) = (&d.id, d.polls, d.errors);
         let _ = writeln!(
             out,
             "device {id}: last poll {} ms, last answer {} ms, polls {polls}, errors {errors}{}",
-            last_poll.map_or_else(|| "never".to_owned(), |t| t.to_string()),
-            last_ok.map_or_else(|| "never".to_owned(), |t| t.to_string()),
-            last_error.map(|e| format!(", last error: {e}")).unwrap_or_default()
+            d.last_poll_ms
+                .map_or_else(|| "never".to_owned(), |t| t.to_string()),
+            d.last_ok_ms
+                .map_or_else(|| "never".to_owned(), |t| t.to_string()),
+            d.last_error
+                .map(|e| format!(", last error: {e}"))
+                .unwrap_or_default()
         );
     }
     Ok(out)

@@ -61,7 +61,9 @@ use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
 
 use caudal_config::agent::{AgentSection, WhenFull};
-use caudal_protocol::{ChannelDesc, ChannelId, Coding, Epoch, Quality, Reading, Reason, Seq, UtcMillis, Variable};
+use caudal_protocol::{
+    ChannelDesc, ChannelId, Coding, Epoch, Quality, Reading, Reason, Seq, UtcMillis, Variable,
+};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::process::Record;
@@ -145,7 +147,10 @@ pub struct OutboxConfig {
 
 impl From<&AgentSection> for OutboxConfig {
     fn from(a: &AgentSection) -> OutboxConfig {
-        OutboxConfig { disk_budget_bytes: a.disk_budget_bytes, when_full: a.when_full }
+        OutboxConfig {
+            disk_budget_bytes: a.disk_budget_bytes,
+            when_full: a.when_full,
+        }
     }
 }
 
@@ -190,8 +195,25 @@ pub struct Status {
     pub used_bytes: u64,
     /// Tombstones not yet acknowledged.
     pub dropped: u64,
-    /// `(device, last_poll_ms, last_ok_ms, polls, errors, last_error)`.
-    pub devices: Vec<(String, Option<i64>, Option<i64>, u64, u64, Option<String>)>,
+    /// Per-device status rows.
+    pub devices: Vec<DeviceRow>,
+}
+
+/// One row of the `devices` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    /// Device id.
+    pub id: String,
+    /// Time of the last poll (ms since the Unix epoch).
+    pub last_poll_ms: Option<i64>,
+    /// Time of the last answer.
+    pub last_ok_ms: Option<i64>,
+    /// Polls so far.
+    pub polls: u64,
+    /// Failed requests so far.
+    pub errors: u64,
+    /// The last error.
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -213,7 +235,11 @@ pub struct Outbox {
 
 impl std::fmt::Debug for Outbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outbox").field("epoch", &self.epoch).field("next_seq", &self.next_seq).field("acked", &self.acked).finish_non_exhaustive()
+        f.debug_struct("Outbox")
+            .field("epoch", &self.epoch)
+            .field("next_seq", &self.next_seq)
+            .field("acked", &self.acked)
+            .finish_non_exhaustive()
     }
 }
 
@@ -294,13 +320,30 @@ fn coding_text(c: &Coding) -> String {
 fn parse_coding(s: &str) -> Option<Coding> {
     let mut it = s.split(':');
     let kind = it.next()?;
-    let f = |p: Option<&str>| p.and_then(|h| u64::from_str_radix(h, 16).ok()).map(f64::from_bits);
+    let f = |p: Option<&str>| {
+        p.and_then(|h| u64::from_str_radix(h, 16).ok())
+            .map(f64::from_bits)
+    };
     let c = match kind {
-        "linear" => Coding::Linear { scale: f(it.next())?, offset: f(it.next())? },
-        "f32" => Coding::Float32 { scale: f(it.next())?, offset: f(it.next())? },
-        "f64" => Coding::Float64 { scale: f(it.next())?, offset: f(it.next())? },
-        "bits" => Coding::Bits { shift: it.next()?.parse().ok()?, width: it.next()?.parse().ok()? },
-        "counter" => Coding::Counter { m3_per_pulse: f(it.next())? },
+        "linear" => Coding::Linear {
+            scale: f(it.next())?,
+            offset: f(it.next())?,
+        },
+        "f32" => Coding::Float32 {
+            scale: f(it.next())?,
+            offset: f(it.next())?,
+        },
+        "f64" => Coding::Float64 {
+            scale: f(it.next())?,
+            offset: f(it.next())?,
+        },
+        "bits" => Coding::Bits {
+            shift: it.next()?.parse().ok()?,
+            width: it.next()?.parse().ok()?,
+        },
+        "counter" => Coding::Counter {
+            m3_per_pulse: f(it.next())?,
+        },
         _ => return None,
     };
     Some(c)
@@ -309,9 +352,13 @@ fn parse_coding(s: &str) -> Option<Coding> {
 fn migrate(conn: &mut Connection) -> Result<(), OutboxError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let supported = MIGRATIONS.len();
-    let from = usize::try_from(version).map_err(|_| OutboxError::Corrupt(format!("schema version {version}")))?;
+    let from = usize::try_from(version)
+        .map_err(|_| OutboxError::Corrupt(format!("schema version {version}")))?;
     if from > supported {
-        return Err(OutboxError::SchemaTooNew { found: version, supported });
+        return Err(OutboxError::SchemaTooNew {
+            found: version,
+            supported,
+        });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(from) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
@@ -323,9 +370,16 @@ fn migrate(conn: &mut Connection) -> Result<(), OutboxError> {
                     break e;
                 }
             };
-            tx.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?1), ('next_seq', 1), ('acked', 0)", [u64_to_i64(epoch)])?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('epoch', ?1), ('next_seq', 1), ('acked', 0)",
+                [u64_to_i64(epoch)],
+            )?;
         }
-        tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(i64::MAX))?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(i + 1).unwrap_or(i64::MAX),
+        )?;
         tx.commit()?;
     }
     Ok(())
@@ -350,7 +404,10 @@ impl Outbox {
     /// # Errors
     /// [`OutboxError`] when the directory or database cannot be opened or migrated.
     pub fn open(dir: &Path, cfg: &OutboxConfig) -> Result<Outbox, OutboxError> {
-        std::fs::create_dir_all(dir).map_err(|source| OutboxError::CreateDir { dir: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| OutboxError::CreateDir {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
         let mut conn = Connection::open(dir.join(FILE_NAME))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -365,15 +422,30 @@ impl Outbox {
         let mut channels = HashMap::new();
         {
             let mut stmt = conn.prepare("SELECT id, coding, regulated FROM channels")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })?;
             for row in rows {
                 let (id, coding, regulated) = row?;
-                let coding = parse_coding(&coding).ok_or_else(|| OutboxError::Corrupt(format!("coding `{coding}`")))?;
+                let coding = parse_coding(&coding)
+                    .ok_or_else(|| OutboxError::Corrupt(format!("coding `{coding}`")))?;
                 channels.insert(ChannelId(id), ChannelInfo { coding, regulated });
             }
         }
         let used_bytes = used_bytes(&conn)?;
-        Ok(Outbox { conn, cfg: *cfg, epoch, next_seq, acked, channels, used_bytes })
+        Ok(Outbox {
+            conn,
+            cfg: *cfg,
+            epoch,
+            next_seq,
+            acked,
+            channels,
+            used_bytes,
+        })
     }
 
     /// This outbox's epoch.
@@ -392,8 +464,14 @@ impl Outbox {
             "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
             def.name, def.point, def.variable, def.unit, coding, def.regulated
         );
-        let found: Option<u32> =
-            self.conn.query_row("SELECT id FROM channels WHERE fingerprint = ?1", [&fingerprint], |r| r.get(0)).optional()?;
+        let found: Option<u32> = self
+            .conn
+            .query_row(
+                "SELECT id FROM channels WHERE fingerprint = ?1",
+                [&fingerprint],
+                |r| r.get(0),
+            )
+            .optional()?;
         let id = match found {
             Some(id) => id,
             None => {
@@ -401,10 +479,17 @@ impl Outbox {
                     "INSERT INTO channels (fingerprint, name, point, variable, unit, coding, regulated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![fingerprint, def.name, def.point, def.variable.as_str(), def.unit, coding, def.regulated],
                 )?;
-                u32::try_from(self.conn.last_insert_rowid()).map_err(|_| OutboxError::Corrupt("channel id overflow".to_owned()))?
+                u32::try_from(self.conn.last_insert_rowid())
+                    .map_err(|_| OutboxError::Corrupt("channel id overflow".to_owned()))?
             }
         };
-        self.channels.insert(ChannelId(id), ChannelInfo { coding: def.coding, regulated: def.regulated });
+        self.channels.insert(
+            ChannelId(id),
+            ChannelInfo {
+                coding: def.coding,
+                regulated: def.regulated,
+            },
+        );
         Ok(ChannelId(id))
     }
 
@@ -413,9 +498,18 @@ impl Outbox {
     /// # Errors
     /// SQLite errors or an unreadable stored definition.
     pub fn channels(&self) -> Result<Vec<ChannelDesc>, OutboxError> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, point, variable, unit, coding, regulated FROM channels ORDER BY id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, point, variable, unit, coding, regulated FROM channels ORDER BY id",
+        )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, bool>(5)?))
+            Ok((
+                r.get::<_, u32>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, bool>(5)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -423,9 +517,11 @@ impl Outbox {
             out.push(ChannelDesc {
                 id: ChannelId(id),
                 point,
-                variable: Variable::parse(&variable).ok_or_else(|| OutboxError::Corrupt(format!("variable `{variable}`")))?,
+                variable: Variable::parse(&variable)
+                    .ok_or_else(|| OutboxError::Corrupt(format!("variable `{variable}`")))?,
                 unit,
-                coding: parse_coding(&coding).ok_or_else(|| OutboxError::Corrupt(format!("coding `{coding}`")))?,
+                coding: parse_coding(&coding)
+                    .ok_or_else(|| OutboxError::Corrupt(format!("coding `{coding}`")))?,
                 regulated,
             });
         }
@@ -437,16 +533,21 @@ impl Outbox {
     /// # Errors
     /// SQLite errors.
     pub fn counter_states(&self) -> Result<HashMap<ChannelId, CounterState>, OutboxError> {
-        let mut stmt = self.conn.prepare("SELECT channel, last_raw, total, last_time FROM counters")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT channel, last_raw, total, last_time FROM counters")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 ChannelId(r.get(0)?),
-                CounterState { last_raw: i64_to_u64(r.get(1)?), total: i64_to_u64(r.get(2)?), last_time: UtcMillis(r.get(3)?) },
+                CounterState {
+                    last_raw: i64_to_u64(r.get(1)?),
+                    total: i64_to_u64(r.get(2)?),
+                    last_time: UtcMillis(r.get(3)?),
+                },
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-
 
     /// Store `records` and device status in one transaction (group commit).
     ///
@@ -454,24 +555,43 @@ impl Outbox {
     ///
     /// # Errors
     /// SQLite errors; nothing is stored then.
-    pub fn append(&mut self, records: &[Record], devices: &[DeviceStatus]) -> Result<Appended, OutboxError> {
+    pub fn append(
+        &mut self,
+        records: &[Record],
+        devices: &[DeviceStatus],
+    ) -> Result<Appended, OutboxError> {
         let mut out = Appended::default();
         let full_before = self.used_bytes >= self.cfg.disk_budget_bytes.get();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut refuse_unregulated = false;
         if full_before {
             refuse_unregulated = true;
             if self.cfg.when_full == WhenFull::DropOldestUnregulated {
-                let want = records.iter().filter(|r| !self.channels.get(&r.channel).is_none_or(|c| c.regulated)).count();
-                let unregulated: Vec<u32> = self.channels.iter().filter(|(_, c)| !c.regulated).map(|(id, _)| id.0).collect();
+                let want = records
+                    .iter()
+                    .filter(|r| !self.channels.get(&r.channel).is_none_or(|c| c.regulated))
+                    .count();
+                let unregulated: Vec<u32> = self
+                    .channels
+                    .iter()
+                    .filter(|(_, c)| !c.regulated)
+                    .map(|(id, _)| id.0)
+                    .collect();
                 if want > 0 && !unregulated.is_empty() {
-                    let list = unregulated.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+                    let list = unregulated
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",");
                     let limit = i64::try_from(want * 2).unwrap_or(i64::MAX);
                     let seqs: Vec<i64> = {
                         let mut stmt = tx.prepare(&format!(
                             "SELECT seq FROM readings WHERE seq > ?1 AND channel IN ({list}) ORDER BY seq LIMIT ?2"
                         ))?;
-                        stmt.query_map(params![u64_to_i64(self.acked), limit], |r| r.get(0))?.collect::<Result<_, _>>()?
+                        stmt.query_map(params![u64_to_i64(self.acked), limit], |r| r.get(0))?
+                            .collect::<Result<_, _>>()?
                     };
                     let mut tomb = tx.prepare_cached(
                         "INSERT INTO dropped (seq, channel, time, total) SELECT seq, channel, time, total FROM readings WHERE seq = ?1",
@@ -501,7 +621,8 @@ impl Outbox {
                     continue;
                 }
                 let derived = info.map(|c| c.coding.value(rec.raw, rec.total_pulses));
-                let value = (derived.map(f64::to_bits) != Some(rec.value.to_bits())).then(|| u64_to_i64(rec.value.to_bits()));
+                let value = (derived.map(f64::to_bits) != Some(rec.value.to_bits()))
+                    .then(|| u64_to_i64(rec.value.to_bits()));
                 insert.execute(params![
                     u64_to_i64(next),
                     rec.channel.0,
@@ -523,7 +644,12 @@ impl Outbox {
                  ON CONFLICT(channel) DO UPDATE SET last_raw = excluded.last_raw, total = excluded.total, last_time = excluded.last_time",
             )?;
             for (ch, c) in &counters {
-                up.execute(params![ch.0, u64_to_i64(c.last_raw), u64_to_i64(c.total), c.last_time.0])?;
+                up.execute(params![
+                    ch.0,
+                    u64_to_i64(c.last_raw),
+                    u64_to_i64(c.total),
+                    c.last_time.0
+                ])?;
             }
         }
         if !devices.is_empty() {
@@ -545,7 +671,10 @@ impl Outbox {
             }
         }
         if next != self.next_seq {
-            tx.execute("UPDATE meta SET value = ?1 WHERE key = 'next_seq'", [u64_to_i64(next)])?;
+            tx.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'next_seq'",
+                [u64_to_i64(next)],
+            )?;
             out.seqs = Some((Seq(self.next_seq), Seq(next - 1)));
         }
         tx.commit()?;
@@ -575,19 +704,32 @@ impl Outbox {
             let raw: i64 = r.get(3)?;
             let total = r.get::<_, Option<i64>>(4)?.map(i64_to_u64);
             let code: i64 = r.get(6)?;
-            let quality = quality_from_code(code).ok_or_else(|| OutboxError::Corrupt(format!("quality code {code}")))?;
+            let quality = quality_from_code(code)
+                .ok_or_else(|| OutboxError::Corrupt(format!("quality code {code}")))?;
             let value = match r.get::<_, Option<i64>>(5)? {
                 Some(bits) => f64::from_bits(i64_to_u64(bits)),
                 None => self
                     .channels
                     .get(&channel)
-                    .ok_or_else(|| OutboxError::Corrupt(format!("reading of unknown channel {}", channel.0)))?
+                    .ok_or_else(|| {
+                        OutboxError::Corrupt(format!("reading of unknown channel {}", channel.0))
+                    })?
                     .coding
                     .value(raw, total),
             };
-            out.push(Reading { seq: Seq(i64_to_u64(r.get(0)?)), channel, time: UtcMillis(r.get(2)?), raw, total_pulses: total, value, quality });
+            out.push(Reading {
+                seq: Seq(i64_to_u64(r.get(0)?)),
+                channel,
+                time: UtcMillis(r.get(2)?),
+                raw,
+                total_pulses: total,
+                value,
+                quality,
+            });
         }
-        let mut stmt = self.conn.prepare_cached("SELECT seq, channel, time, total FROM dropped WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, channel, time, total FROM dropped WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
         let mut rows = stmt.query(params![after, limit])?;
         let mut tombs = Vec::new();
         while let Some(r) = rows.next()? {
@@ -615,16 +757,24 @@ impl Outbox {
     /// [`OutboxError::EpochMismatch`], [`OutboxError::AckBeyondLast`], SQLite errors.
     pub fn ack(&mut self, epoch: Epoch, up_to: Seq) -> Result<(), OutboxError> {
         if epoch != self.epoch {
-            return Err(OutboxError::EpochMismatch { expected: self.epoch.0, got: epoch.0 });
+            return Err(OutboxError::EpochMismatch {
+                expected: self.epoch.0,
+                got: epoch.0,
+            });
         }
         let last = self.next_seq - 1;
         if up_to.0 > last {
-            return Err(OutboxError::AckBeyondLast { up_to: up_to.0, last });
+            return Err(OutboxError::AckBeyondLast {
+                up_to: up_to.0,
+                last,
+            });
         }
         if up_to.0 <= self.acked {
             return Ok(());
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let up = u64_to_i64(up_to.0);
         tx.execute("DELETE FROM readings WHERE seq <= ?1", [up])?;
         tx.execute("DELETE FROM dropped WHERE seq <= ?1", [up])?;
@@ -677,16 +827,28 @@ impl Outbox {
 /// # Errors
 /// SQLite errors (e.g. no outbox in `dir`).
 pub fn status(dir: &Path) -> Result<Status, OutboxError> {
-    let conn = Connection::open_with_flags(dir.join(FILE_NAME), OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let conn = Connection::open_with_flags(
+        dir.join(FILE_NAME),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let epoch = Epoch(i64_to_u64(meta(&conn, "epoch")?));
     let next = i64_to_u64(meta(&conn, "next_seq")?);
     let acked = i64_to_u64(meta(&conn, "acked")?);
     let dropped: i64 = conn.query_row("SELECT count(*) FROM dropped", [], |r| r.get(0))?;
-    let mut stmt = conn.prepare("SELECT id, last_poll_ms, last_ok_ms, polls, errors, last_error FROM devices ORDER BY id")?;
+    let mut stmt = conn.prepare(
+        "SELECT id, last_poll_ms, last_ok_ms, polls, errors, last_error FROM devices ORDER BY id",
+    )?;
     let devices = stmt
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, i64_to_u64(r.get(3)?), i64_to_u64(r.get(4)?), r.get(5)?))
+            Ok(DeviceRow {
+                id: r.get(0)?,
+                last_poll_ms: r.get(1)?,
+                last_ok_ms: r.get(2)?,
+                polls: i64_to_u64(r.get(3)?),
+                errors: i64_to_u64(r.get(4)?),
+                last_error: r.get(5)?,
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Status {

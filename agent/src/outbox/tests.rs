@@ -5,7 +5,10 @@ use proptest::prelude::*;
 use super::*;
 
 fn cfg(budget: u64, when_full: WhenFull) -> OutboxConfig {
-    OutboxConfig { disk_budget_bytes: NonZeroU64::new(budget).unwrap(), when_full }
+    OutboxConfig {
+        disk_budget_bytes: NonZeroU64::new(budget).unwrap(),
+        when_full,
+    }
 }
 
 fn big() -> OutboxConfig {
@@ -16,7 +19,11 @@ fn def(name: &str, coding: Coding, regulated: bool) -> ChannelDef {
     ChannelDef {
         name: name.to_owned(),
         point: "W1".to_owned(),
-        variable: if matches!(coding, Coding::Counter { .. }) { Variable::Pulses } else { Variable::Level },
+        variable: if matches!(coding, Coding::Counter { .. }) {
+            Variable::Pulses
+        } else {
+            Variable::Level
+        },
         unit: "m".to_owned(),
         coding,
         regulated,
@@ -25,11 +32,24 @@ fn def(name: &str, coding: Coding, regulated: bool) -> ChannelDef {
 
 fn rec(ch: ChannelId, t: i64, raw: i64, coding: Coding) -> Record {
     let total = matches!(coding, Coding::Counter { .. }).then(|| u64::try_from(raw).unwrap());
-    Record { channel: ch, time: UtcMillis(t), raw, total_pulses: total, value: coding.value(raw, total), quality: Quality::Good, counter: None }
+    Record {
+        channel: ch,
+        time: UtcMillis(t),
+        raw,
+        total_pulses: total,
+        value: coding.value(raw, total),
+        quality: Quality::Good,
+        counter: None,
+    }
 }
 
-const LIN: Coding = Coding::Linear { scale: 0.01, offset: 0.0 };
-const CNT: Coding = Coding::Counter { m3_per_pulse: 0.001 };
+const LIN: Coding = Coding::Linear {
+    scale: 0.01,
+    offset: 0.0,
+};
+const CNT: Coding = Coding::Counter {
+    m3_per_pulse: 0.001,
+};
 
 #[test]
 fn epoch_is_created_once_and_kept() {
@@ -47,7 +67,9 @@ fn seqs_are_gap_free_across_reopen_and_values_are_derived() {
     let mut ob = Outbox::open(dir.path(), &big()).unwrap();
     let lvl = ob.register_channel(&def("l", LIN, false)).unwrap();
     let cnt = ob.register_channel(&def("c", CNT, true)).unwrap();
-    let a = ob.append(&[rec(lvl, 1, 1234, LIN), rec(cnt, 1, 10, CNT)], &[]).unwrap();
+    let a = ob
+        .append(&[rec(lvl, 1, 1234, LIN), rec(cnt, 1, 10, CNT)], &[])
+        .unwrap();
     assert_eq!(a.seqs, Some((Seq(1), Seq(2))));
     drop(ob);
     let mut ob = Outbox::open(dir.path(), &big()).unwrap();
@@ -57,7 +79,10 @@ fn seqs_are_gap_free_across_reopen_and_values_are_derived() {
     let a = ob.append(&[nan, rec(cnt, 2, 20, CNT)], &[]).unwrap();
     assert_eq!(a.seqs, Some((Seq(3), Seq(4))));
     let got = ob.read_after(Seq(0), 100).unwrap();
-    assert_eq!(got.iter().map(|r| r.seq.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(
+        got.iter().map(|r| r.seq.0).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
     assert_eq!(got[0].value, LIN.value(1234, None));
     assert_eq!(got[1].value, CNT.value(10, Some(10)));
     assert_eq!(got[1].total_pulses, Some(10));
@@ -72,10 +97,24 @@ fn ack_prunes_and_seqs_are_never_reused() {
     let dir = tempfile::tempdir().unwrap();
     let mut ob = Outbox::open(dir.path(), &big()).unwrap();
     let lvl = ob.register_channel(&def("l", LIN, false)).unwrap();
-    ob.append(&[rec(lvl, 1, 1, LIN), rec(lvl, 2, 2, LIN), rec(lvl, 3, 3, LIN)], &[]).unwrap();
+    ob.append(
+        &[
+            rec(lvl, 1, 1, LIN),
+            rec(lvl, 2, 2, LIN),
+            rec(lvl, 3, 3, LIN),
+        ],
+        &[],
+    )
+    .unwrap();
     let epoch = ob.epoch();
-    assert!(matches!(ob.ack(Epoch(epoch.0 ^ 1), Seq(1)), Err(OutboxError::EpochMismatch { .. })));
-    assert!(matches!(ob.ack(epoch, Seq(4)), Err(OutboxError::AckBeyondLast { up_to: 4, last: 3 })));
+    assert!(matches!(
+        ob.ack(Epoch(epoch.0 ^ 1), Seq(1)),
+        Err(OutboxError::EpochMismatch { .. })
+    ));
+    assert!(matches!(
+        ob.ack(epoch, Seq(4)),
+        Err(OutboxError::AckBeyondLast { up_to: 4, last: 3 })
+    ));
     ob.ack(epoch, Seq(3)).unwrap();
     assert_eq!(ob.backlog(), (Seq(4), Seq(3)));
     assert!(ob.read_after(Seq(0), 10).unwrap().is_empty());
@@ -98,7 +137,16 @@ fn channel_ids_are_stable_and_a_changed_definition_gets_a_new_id() {
     let mut ob = Outbox::open(dir.path(), &big()).unwrap();
     assert_eq!(ob.register_channel(&def("c", CNT, true)).unwrap(), b);
     assert_eq!(ob.register_channel(&def("l", LIN, false)).unwrap(), a);
-    let changed = ob.register_channel(&def("l", Coding::Linear { scale: 0.1, offset: 0.0 }, false)).unwrap();
+    let changed = ob
+        .register_channel(&def(
+            "l",
+            Coding::Linear {
+                scale: 0.1,
+                offset: 0.0,
+            },
+            false,
+        ))
+        .unwrap();
     assert!(changed.0 > b.0);
     let descs = ob.channels().unwrap();
     assert_eq!(descs.len(), 3);
@@ -113,7 +161,11 @@ fn counter_state_is_committed_with_its_reading() {
     let mut ob = Outbox::open(dir.path(), &big()).unwrap();
     let cnt = ob.register_channel(&def("c", CNT, true)).unwrap();
     let mut r = rec(cnt, 5, 42, CNT);
-    let state = CounterState { last_raw: 42, total: 42, last_time: UtcMillis(5) };
+    let state = CounterState {
+        last_raw: 42,
+        total: 42,
+        last_time: UtcMillis(5),
+    };
     r.counter = Some(state);
     ob.append(&[r], &[]).unwrap();
     drop(ob);
@@ -129,15 +181,28 @@ fn schema_newer_than_the_agent_is_refused() {
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
     let err = Outbox::open(dir.path(), &big()).unwrap_err();
-    assert!(matches!(err, OutboxError::SchemaTooNew { found: 99, .. }), "{err}");
+    assert!(
+        matches!(err, OutboxError::SchemaTooNew { found: 99, .. }),
+        "{err}"
+    );
 }
 
 fn fill(ob: &mut Outbox, reg: ChannelId, unreg: ChannelId, n: i64) -> (u64, u64) {
     let (mut refused, mut dropped) = (0, 0);
     for i in 0..n {
-        let recs: Vec<Record> = (0..50).flat_map(|j| [rec(reg, i * 100 + j, 5, LIN), rec(unreg, i * 100 + j, 7, LIN)]).collect();
+        let recs: Vec<Record> = (0..50)
+            .flat_map(|j| {
+                [
+                    rec(reg, i * 100 + j, 5, LIN),
+                    rec(unreg, i * 100 + j, 7, LIN),
+                ]
+            })
+            .collect();
         let a = ob.append(&recs, &[]).unwrap();
-        assert!(a.refused.iter().all(|r| r.channel == unreg), "regulated readings are never refused");
+        assert!(
+            a.refused.iter().all(|r| r.channel == unreg),
+            "regulated readings are never refused"
+        );
         refused += u64::try_from(a.refused.len()).unwrap();
         dropped += a.dropped;
     }
@@ -154,7 +219,11 @@ fn full_outbox_blocks_unregulated_but_keeps_regulated() {
     assert!(ob.is_full());
     assert!(refused > 0);
     let all = ob.read_after(Seq(0), usize::MAX).unwrap();
-    assert_eq!(all.iter().filter(|r| r.channel == reg).count(), 5000, "every regulated reading stored");
+    assert_eq!(
+        all.iter().filter(|r| r.channel == reg).count(),
+        5000,
+        "every regulated reading stored"
+    );
     assert_eq!(u64::try_from(all.len()).unwrap() + refused, 10_000);
     for (i, r) in all.iter().enumerate() {
         assert_eq!(r.seq.0, u64::try_from(i).unwrap() + 1);
@@ -170,7 +239,8 @@ fn full_outbox_blocks_unregulated_but_keeps_regulated() {
 #[test]
 fn drop_oldest_unregulated_leaves_contiguous_placeholders() {
     let dir = tempfile::tempdir().unwrap();
-    let mut ob = Outbox::open(dir.path(), &cfg(64 * 1024, WhenFull::DropOldestUnregulated)).unwrap();
+    let mut ob =
+        Outbox::open(dir.path(), &cfg(64 * 1024, WhenFull::DropOldestUnregulated)).unwrap();
     let reg = ob.register_channel(&def("r", LIN, true)).unwrap();
     let unreg = ob.register_channel(&def("u", LIN, false)).unwrap();
     let (refused, dropped) = fill(&mut ob, reg, unreg, 100);
@@ -180,10 +250,22 @@ fn drop_oldest_unregulated_leaves_contiguous_placeholders() {
     for (i, r) in all.iter().enumerate() {
         assert_eq!(r.seq.0, u64::try_from(i).unwrap() + 1, "contiguous seqs");
     }
-    assert_eq!(all.iter().filter(|r| r.channel == reg && r.quality.is_good()).count(), 5000);
-    let placeholders: Vec<&Reading> = all.iter().filter(|r| r.quality == Quality::Bad(Reason::Other(DROPPED_FOR_DISK_BUDGET))).collect();
+    assert_eq!(
+        all.iter()
+            .filter(|r| r.channel == reg && r.quality.is_good())
+            .count(),
+        5000
+    );
+    let placeholders: Vec<&Reading> = all
+        .iter()
+        .filter(|r| r.quality == Quality::Bad(Reason::Other(DROPPED_FOR_DISK_BUDGET)))
+        .collect();
     assert_eq!(u64::try_from(placeholders.len()).unwrap(), dropped);
-    assert!(placeholders.iter().all(|r| r.channel == unreg && r.value.is_nan()));
+    assert!(
+        placeholders
+            .iter()
+            .all(|r| r.channel == unreg && r.value.is_nan())
+    );
     // The oldest were dropped first.
     assert_eq!(placeholders[0].seq, Seq(2));
     // Limit and `after` work across the merge.

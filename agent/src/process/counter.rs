@@ -125,11 +125,18 @@ impl Counter {
 
     fn max_step(&self, elapsed_ms: i64) -> Option<u64> {
         let rate = self.params.max_pulses_per_second?;
-        #[allow(clippy::cast_precision_loss, reason = "elapsed times are far below 2^53 ms")]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "elapsed times are far below 2^53 ms"
+        )]
         let secs = std::cmp::max(elapsed_ms, 0) as f64 / 1000.0;
         let step = (rate * secs).ceil() + 1.0;
         // A float to u64 conversion saturates; the step is compared, never stored.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "saturating and non-negative")]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "saturating and non-negative"
+        )]
         let step = step as u64;
         Some(step)
     }
@@ -139,11 +146,17 @@ impl Counter {
         // Bits above the counter width are not the counter's (e.g. IR1 of a 16-bit device).
         let raw = raw & (self.modulus() - 1);
         let Some(prev) = self.state else {
-            self.state = Some(CounterState { last_raw: raw, total: 0, last_time: now });
+            self.state = Some(CounterState {
+                last_raw: raw,
+                total: 0,
+                last_time: now,
+            });
             return Step::Baseline;
         };
         let step = if raw >= prev.last_raw {
-            Step::Normal { delta: raw - prev.last_raw }
+            Step::Normal {
+                delta: raw - prev.last_raw,
+            }
         } else {
             let wrapped = raw + self.modulus() - prev.last_raw;
             let is_reset = match self.max_step(now.0 - prev.last_time.0) {
@@ -151,7 +164,10 @@ impl Counter {
                 None => raw <= self.params.reset_threshold || wrapped > self.modulus() / 2,
             };
             if is_reset {
-                Step::Reset { delta: raw, last_raw: prev.last_raw }
+                Step::Reset {
+                    delta: raw,
+                    last_raw: prev.last_raw,
+                }
             } else {
                 Step::Rollover { delta: wrapped }
             }
@@ -170,11 +186,18 @@ mod tests {
     use super::*;
 
     fn params(bits: u8, rate: Option<f64>) -> CounterParams {
-        CounterParams { bits, reset_threshold: 0, max_pulses_per_second: rate }
+        CounterParams {
+            bits,
+            reset_threshold: 0,
+            max_pulses_per_second: rate,
+        }
     }
 
     fn feed(c: &mut Counter, reads: &[(u64, i64)]) -> Vec<Step> {
-        reads.iter().map(|&(raw, t)| c.on_read(raw, UtcMillis(t))).collect()
+        reads
+            .iter()
+            .map(|&(raw, t)| c.on_read(raw, UtcMillis(t)))
+            .collect()
     }
 
     #[test]
@@ -182,14 +205,20 @@ mod tests {
         let mut c = Counter::new(params(32, None), None);
         assert_eq!(c.on_read(1_000_000, UtcMillis(0)), Step::Baseline);
         assert_eq!(c.total(), 0);
-        assert_eq!(c.on_read(1_000_010, UtcMillis(1000)), Step::Normal { delta: 10 });
+        assert_eq!(
+            c.on_read(1_000_010, UtcMillis(1000)),
+            Step::Normal { delta: 10 }
+        );
         assert_eq!(c.total(), 10);
     }
 
     #[test]
     fn sixteen_bit_rollover_counts_across_the_wrap() {
         let mut c = Counter::new(params(16, Some(100.0)), None);
-        let steps = feed(&mut c, &[(65_500, 0), (65_530, 1000), (4, 2000), (50, 3000)]);
+        let steps = feed(
+            &mut c,
+            &[(65_500, 0), (65_530, 1000), (4, 2000), (50, 3000)],
+        );
         assert_eq!(steps[2], Step::Rollover { delta: 10 });
         assert_eq!(c.total(), 30 + 10 + 46);
     }
@@ -205,7 +234,13 @@ mod tests {
     fn reset_counts_from_zero_and_is_flagged() {
         let mut c = Counter::new(params(32, Some(100.0)), None);
         let steps = feed(&mut c, &[(5000, 0), (5100, 1000), (7, 2000), (20, 3000)]);
-        assert_eq!(steps[2], Step::Reset { delta: 7, last_raw: 5100 });
+        assert_eq!(
+            steps[2],
+            Step::Reset {
+                delta: 7,
+                last_raw: 5100
+            }
+        );
         assert_eq!(c.total(), 100 + 7 + 13);
     }
 
@@ -214,7 +249,13 @@ mod tests {
         // Counter at 65000 reboots; 40 pulses later we read 40. Wrapped delta 576 > 100/s * 1 s.
         let mut c = Counter::new(params(16, Some(100.0)), None);
         let steps = feed(&mut c, &[(65_000, 0), (40, 1000)]);
-        assert_eq!(steps[1], Step::Reset { delta: 40, last_raw: 65_000 });
+        assert_eq!(
+            steps[1],
+            Step::Reset {
+                delta: 40,
+                last_raw: 65_000
+            }
+        );
         // The same decrease after a long gap is a plausible rollover.
         let mut c = Counter::new(params(16, Some(100.0)), None);
         let steps = feed(&mut c, &[(65_000, 0), (40, 10_000)]);
@@ -223,18 +264,33 @@ mod tests {
 
     #[test]
     fn without_a_rate_the_threshold_and_half_range_decide() {
-        let p = CounterParams { bits: 16, reset_threshold: 10, max_pulses_per_second: None };
+        let p = CounterParams {
+            bits: 16,
+            reset_threshold: 10,
+            max_pulses_per_second: None,
+        };
         let mut c = Counter::new(p, None);
-        assert!(matches!(feed(&mut c, &[(65_530, 0), (10, 1)])[1], Step::Reset { delta: 10, .. }));
+        assert!(matches!(
+            feed(&mut c, &[(65_530, 0), (10, 1)])[1],
+            Step::Reset { delta: 10, .. }
+        ));
         let mut c = Counter::new(p, None);
-        assert_eq!(feed(&mut c, &[(65_530, 0), (11, 1)])[1], Step::Rollover { delta: 17 });
+        assert_eq!(
+            feed(&mut c, &[(65_530, 0), (11, 1)])[1],
+            Step::Rollover { delta: 17 }
+        );
         let mut c = Counter::new(p, None);
-        assert!(matches!(feed(&mut c, &[(20_000, 0), (100, 1)])[1], Step::Reset { delta: 100, .. }));
+        assert!(matches!(
+            feed(&mut c, &[(20_000, 0), (100, 1)])[1],
+            Step::Reset { delta: 100, .. }
+        ));
     }
 
     #[test]
     fn restart_from_persisted_state_continues_exactly() {
-        let reads: Vec<(u64, i64)> = (0..100).map(|i| ((i * 997) % 65_536, i64::try_from(i).unwrap() * 1000)).collect();
+        let reads: Vec<(u64, i64)> = (0..100)
+            .map(|i| ((i * 997) % 65_536, i64::try_from(i).unwrap() * 1000))
+            .collect();
         let mut whole = Counter::new(params(16, Some(2000.0)), None);
         feed(&mut whole, &reads);
         let mut first = Counter::new(params(16, Some(2000.0)), None);

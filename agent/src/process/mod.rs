@@ -46,7 +46,9 @@ impl SampleError {
         match self {
             SampleError::Timeout => Reason::Timeout,
             SampleError::Exception(code) => Reason::Exception(code),
-            SampleError::Garbled | SampleError::Short | SampleError::NotFinite(_) => Reason::DecodeFailed,
+            SampleError::Garbled | SampleError::Short | SampleError::NotFinite(_) => {
+                Reason::DecodeFailed
+            }
         }
     }
 }
@@ -149,7 +151,9 @@ impl Processor {
                     .channels
                     .iter()
                     .map(|ch| ChannelState {
-                        counter: ch.counter.map(|c| Counter::new(c.params, states.get(&ch.id).copied())),
+                        counter: ch
+                            .counter
+                            .map(|c| Counter::new(c.params, states.get(&ch.id).copied())),
                         spec: ch.clone(),
                         stuck: Stuck::default(),
                     })
@@ -171,7 +175,9 @@ impl Processor {
 
     /// Turn one poll into records and events.
     pub fn on_poll(&mut self, poll: &Poll, out: &mut Vec<Record>, events: &mut Vec<Event>) {
-        let Some(dev) = self.devices.get_mut(poll.device) else { return };
+        let Some(dev) = self.devices.get_mut(poll.device) else {
+            return;
+        };
         let now = poll.time;
         let first = out.len();
         let mut counters: Vec<Option<CounterObs>> = vec![None; dev.channels.len()];
@@ -188,9 +194,15 @@ impl Processor {
                     match step {
                         Step::Reset { last_raw, delta } => {
                             quality = Quality::Suspect(Reason::CounterReset);
-                            events.push(Event::CounterReset { channel: spec.def.name.clone(), last_raw, raw: delta });
+                            events.push(Event::CounterReset {
+                                channel: spec.def.name.clone(),
+                                last_raw,
+                                raw: delta,
+                            });
                         }
-                        Step::Rollover { .. } => events.push(Event::CounterRollover { channel: spec.def.name.clone() }),
+                        Step::Rollover { .. } => events.push(Event::CounterRollover {
+                            channel: spec.def.name.clone(),
+                        }),
                         Step::Baseline | Step::Normal { .. } => {}
                     }
                     let elapsed_s = before.and_then(|b| {
@@ -199,9 +211,17 @@ impl Processor {
                         let s = ms as f64 / 1000.0;
                         (ms > 0).then_some(s)
                     });
-                    counters[i] = Some(CounterObs { delta: step.delta(), total, m3_per_pulse: cspec.m3_per_pulse, elapsed_s });
+                    counters[i] = Some(CounterObs {
+                        delta: step.delta(),
+                        total,
+                        m3_per_pulse: cspec.m3_per_pulse,
+                        elapsed_s,
+                    });
                     if let (Some(dt), false) = (elapsed_s, step == Step::Baseline) {
-                        #[allow(clippy::cast_precision_loss, reason = "per-poll deltas far below 2^53")]
+                        #[allow(
+                            clippy::cast_precision_loss,
+                            reason = "per-poll deltas far below 2^53"
+                        )]
                         let litres = step.delta() as f64 * cspec.m3_per_pulse * 1000.0;
                         let flow = litres / dt;
                         flows.push(Record {
@@ -226,14 +246,29 @@ impl Processor {
                 }
                 (Ok(raw), _, _) => {
                     let value = spec.def.coding.value(*raw, None);
-                    let mut quality = rules::range(spec.def.variable, value, spec.min, spec.max, spec.sensor_fault_below)
-                        .unwrap_or(Quality::Good);
-                    if let Some(after) = spec.stuck_after {
-                        if ch.stuck.on_value(value, now, after) && quality.is_good() {
-                            quality = Quality::Suspect(Reason::Stuck);
-                        }
+                    let mut quality = rules::range(
+                        spec.def.variable,
+                        value,
+                        spec.min,
+                        spec.max,
+                        spec.sensor_fault_below,
+                    )
+                    .unwrap_or(Quality::Good);
+                    let stuck = spec
+                        .stuck_after
+                        .is_some_and(|after| ch.stuck.on_value(value, now, after));
+                    if stuck && quality.is_good() {
+                        quality = Quality::Suspect(Reason::Stuck);
                     }
-                    Record { channel: spec.id, time: now, raw: *raw, total_pulses: None, value, quality, counter: None }
+                    Record {
+                        channel: spec.id,
+                        time: now,
+                        raw: *raw,
+                        total_pulses: None,
+                        value,
+                        quality,
+                        counter: None,
+                    }
                 }
                 (Err(e), counter, _) => {
                     let quality = Quality::Bad(e.reason());
@@ -242,12 +277,36 @@ impl Processor {
                             let raw = c.last_raw().map_or(0, raw_i64);
                             let total = c.total();
                             let value = spec.def.coding.value(raw, Some(total));
-                            Record { channel: spec.id, time: now, raw, total_pulses: Some(total), value, quality, counter: None }
+                            Record {
+                                channel: spec.id,
+                                time: now,
+                                raw,
+                                total_pulses: Some(total),
+                                value,
+                                quality,
+                                counter: None,
+                            }
                         }
                         _ => {
-                            let raw = if let SampleError::NotFinite(raw) = e { *raw } else { 0 };
-                            let value = if let SampleError::NotFinite(_) = e { spec.def.coding.value(raw, None) } else { f64::NAN };
-                            Record { channel: spec.id, time: now, raw, total_pulses: None, value, quality, counter: None }
+                            let raw = if let SampleError::NotFinite(raw) = e {
+                                *raw
+                            } else {
+                                0
+                            };
+                            let value = if let SampleError::NotFinite(_) = e {
+                                spec.def.coding.value(raw, None)
+                            } else {
+                                f64::NAN
+                            };
+                            Record {
+                                channel: spec.id,
+                                time: now,
+                                raw,
+                                total_pulses: None,
+                                value,
+                                quality,
+                                counter: None,
+                            }
                         }
                     }
                 }
@@ -275,9 +334,16 @@ impl Processor {
         for (i, ch) in dev.channels.iter().enumerate() {
             let rec = &out[first + i];
             if let Quality::Suspect(reason) | Quality::Bad(reason) = rec.quality {
-                let is_timeout = matches!(reason, Reason::Timeout | Reason::Exception(_) | Reason::DecodeFailed);
+                let is_timeout = matches!(
+                    reason,
+                    Reason::Timeout | Reason::Exception(_) | Reason::DecodeFailed
+                );
                 if !is_timeout && reason != Reason::CounterReset {
-                    events.push(Event::Flagged { channel: ch.spec.def.name.clone(), reason, value: rec.value });
+                    events.push(Event::Flagged {
+                        channel: ch.spec.def.name.clone(),
+                        reason,
+                        value: rec.value,
+                    });
                 }
             }
         }
@@ -287,13 +353,18 @@ impl Processor {
     /// Channel names of a device, in spec order (for log lines).
     #[must_use]
     pub fn channel_ids(&self, device: usize) -> Vec<ChannelId> {
-        self.devices.get(device).map(|d| d.channels.iter().map(|c| c.spec.id).collect()).unwrap_or_default()
+        self.devices
+            .get(device)
+            .map(|d| d.channels.iter().map(|c| c.spec.id).collect())
+            .unwrap_or_default()
     }
 
     /// Whether `variable` at `device` exists (used by tests).
     #[must_use]
     pub fn has_variable(&self, device: usize, variable: Variable) -> bool {
-        self.devices.get(device).is_some_and(|d| d.channels.iter().any(|c| c.spec.def.variable == variable))
+        self.devices
+            .get(device)
+            .is_some_and(|d| d.channels.iter().any(|c| c.spec.def.variable == variable))
     }
 }
 
@@ -337,7 +408,8 @@ register = "input"
 address = 3
 scale = 0.01
 "#;
-        let cfg: caudal_config::agent::AgentConfig = caudal_config::parse(std::path::Path::new("t.toml"), text).unwrap();
+        let cfg: caudal_config::agent::AgentConfig =
+            caudal_config::parse(std::path::Path::new("t.toml"), text).unwrap();
         let mut next = 0;
         AgentSpec::build(&cfg, |_| -> Result<ChannelId, ()> {
             next += 1;
@@ -347,7 +419,11 @@ scale = 0.01
     }
 
     fn poll(t: i64, samples: Vec<Sample>) -> Poll {
-        Poll { device: 0, time: UtcMillis(t), samples }
+        Poll {
+            device: 0,
+            time: UtcMillis(t),
+            samples,
+        }
     }
 
     #[test]
@@ -359,11 +435,28 @@ scale = 0.01
         assert_eq!(out.len(), 3, "baseline: no flow record");
         assert_eq!(out[0].total_pulses, Some(0));
         out.clear();
-        p.on_poll(&poll(10_000, vec![Ok(1050), Ok(1990), Ok(500)]), &mut out, &mut ev);
+        p.on_poll(
+            &poll(10_000, vec![Ok(1050), Ok(1990), Ok(500)]),
+            &mut out,
+            &mut ev,
+        );
         let c = out[0];
         assert_eq!((c.raw, c.total_pulses), (1050, Some(50)));
-        assert_eq!(c.value, Coding::Counter { m3_per_pulse: 0.001 }.value(1050, Some(50)));
-        assert_eq!(c.counter, Some(CounterState { last_raw: 1050, total: 50, last_time: UtcMillis(10_000) }));
+        assert_eq!(
+            c.value,
+            Coding::Counter {
+                m3_per_pulse: 0.001
+            }
+            .value(1050, Some(50))
+        );
+        assert_eq!(
+            c.counter,
+            Some(CounterState {
+                last_raw: 1050,
+                total: 50,
+                last_time: UtcMillis(10_000)
+            })
+        );
         // 50 litres in 10 s = 5 l/s.
         let flow = out[3];
         assert_eq!(flow.channel, ChannelId(1));
@@ -381,28 +474,70 @@ scale = 0.01
         assert_eq!(out[1].quality, Quality::Bad(Reason::LevelAboveMax));
         assert_eq!(out[1].raw, 3100);
         out.clear();
-        p.on_poll(&poll(10_000, vec![Err(SampleError::Timeout), Err(SampleError::Exception(2)), Ok(200)]), &mut out, &mut ev);
+        p.on_poll(
+            &poll(
+                10_000,
+                vec![
+                    Err(SampleError::Timeout),
+                    Err(SampleError::Exception(2)),
+                    Ok(200),
+                ],
+            ),
+            &mut out,
+            &mut ev,
+        );
         assert_eq!(out[0].quality, Quality::Bad(Reason::Timeout));
-        assert_eq!((out[0].raw, out[0].total_pulses, out[0].counter), (10, Some(0), None));
+        assert_eq!(
+            (out[0].raw, out[0].total_pulses, out[0].counter),
+            (10, Some(0), None)
+        );
         assert_eq!(out[1].quality, Quality::Bad(Reason::Exception(2)));
         assert!(out[1].value.is_nan());
         out.clear();
         // 2 l/s for 10 s with no pulses.
-        p.on_poll(&poll(20_000, vec![Ok(10), Ok(1000), Ok(200)]), &mut out, &mut ev);
+        p.on_poll(
+            &poll(20_000, vec![Ok(10), Ok(1000), Ok(200)]),
+            &mut out,
+            &mut ev,
+        );
         assert_eq!(out[2].quality, Quality::Suspect(Reason::FlowWithoutTotal));
-        assert!(ev.iter().any(|e| matches!(e, Event::Flagged { reason: Reason::FlowWithoutTotal, .. })));
+        assert!(ev.iter().any(|e| matches!(
+            e,
+            Event::Flagged {
+                reason: Reason::FlowWithoutTotal,
+                ..
+            }
+        )));
         out.clear();
-        p.on_poll(&poll(30_000, vec![Ok(3), Ok(1000), Ok(0)]), &mut out, &mut ev);
+        p.on_poll(
+            &poll(30_000, vec![Ok(3), Ok(1000), Ok(0)]),
+            &mut out,
+            &mut ev,
+        );
         assert_eq!(out[0].quality, Quality::Suspect(Reason::CounterReset));
         assert_eq!(out[0].total_pulses, Some(3));
-        assert!(ev.iter().any(|e| matches!(e, Event::CounterReset { last_raw: 10, raw: 3, .. })));
+        assert!(ev.iter().any(|e| matches!(
+            e,
+            Event::CounterReset {
+                last_raw: 10,
+                raw: 3,
+                ..
+            }
+        )));
     }
 
     #[test]
     fn resumes_from_persisted_counter_state() {
         let spec = spec();
         let id = spec.devices[0].channels[0].id;
-        let states = HashMap::from([(id, CounterState { last_raw: 1000, total: 77, last_time: UtcMillis(0) })]);
+        let states = HashMap::from([(
+            id,
+            CounterState {
+                last_raw: 1000,
+                total: 77,
+                last_time: UtcMillis(0),
+            },
+        )]);
         let mut p = Processor::new(&spec, &states);
         let (mut out, mut ev) = (Vec::new(), Vec::new());
         p.on_poll(&poll(1000, vec![Ok(1010), Ok(0), Ok(0)]), &mut out, &mut ev);

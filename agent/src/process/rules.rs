@@ -29,12 +29,22 @@ pub const LEVEL_DROP_M: f64 = 0.5;
 
 /// Range check of an engineering value. `None` when it passes.
 #[must_use]
-pub fn range(variable: Variable, value: f64, min: Option<f64>, max: Option<f64>, fault_below: Option<f64>) -> Option<Quality> {
+pub fn range(
+    variable: Variable,
+    value: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+    fault_below: Option<f64>,
+) -> Option<Quality> {
     if fault_below.is_some_and(|f| value < f) {
         return Some(Quality::Bad(Reason::SensorFault));
     }
     if max.is_some_and(|m| value > m) {
-        let reason = if variable == Variable::Level { Reason::LevelAboveMax } else { Reason::OutOfRange };
+        let reason = if variable == Variable::Level {
+            Reason::LevelAboveMax
+        } else {
+            Reason::OutOfRange
+        };
         return Some(Quality::Bad(reason));
     }
     if min.is_some_and(|m| value < m) {
@@ -101,7 +111,11 @@ pub struct PointRules {
 
 impl PointRules {
     /// Apply the cross-channel rules to the items of one poll. Returns the flags raised.
-    pub fn apply(&mut self, items: &mut [Item], counter: Option<CounterObs>) -> Vec<(usize, Reason)> {
+    pub fn apply(
+        &mut self,
+        items: &mut [Item],
+        counter: Option<CounterObs>,
+    ) -> Vec<(usize, Reason)> {
         let mut flags = Vec::new();
         let flag = |item: &mut Item, q: Quality, flags: &mut Vec<(usize, Reason)>| {
             if item.quality.is_good() {
@@ -111,7 +125,9 @@ impl PointRules {
                 }
             }
         };
-        let sensor_fault = items.iter().any(|i| i.quality == Quality::Bad(Reason::SensorFault));
+        let sensor_fault = items
+            .iter()
+            .any(|i| i.quality == Quality::Bad(Reason::SensorFault));
         for item in items.iter_mut() {
             match item.variable {
                 Variable::Total if item.quality.is_good() => {
@@ -120,13 +136,19 @@ impl PointRules {
                         flag(item, Quality::Suspect(Reason::TotalReset), &mut flags);
                     }
                 }
-                Variable::Level if sensor_fault => flag(item, Quality::Bad(Reason::SensorFault), &mut flags),
+                Variable::Level if sensor_fault => {
+                    flag(item, Quality::Bad(Reason::SensorFault), &mut flags)
+                }
                 Variable::Level if item.quality.is_good() => {
                     if let Some(c) = counter {
                         match self.level_anchor {
                             Some((level, total)) if c.total == total && item.value <= level => {
                                 if level - item.value > LEVEL_DROP_M {
-                                    flag(item, Quality::Suspect(Reason::LevelWithoutVolume), &mut flags);
+                                    flag(
+                                        item,
+                                        Quality::Suspect(Reason::LevelWithoutVolume),
+                                        &mut flags,
+                                    );
                                 }
                             }
                             _ => self.level_anchor = Some((item.value, c.total)),
@@ -134,7 +156,13 @@ impl PointRules {
                     }
                 }
                 Variable::Flow if item.quality.is_good() && item.value > 0.0 => {
-                    if let Some(CounterObs { delta: 0, m3_per_pulse, elapsed_s: Some(dt), .. }) = counter {
+                    if let Some(CounterObs {
+                        delta: 0,
+                        m3_per_pulse,
+                        elapsed_s: Some(dt),
+                        ..
+                    }) = counter
+                    {
                         let expected = item.value * dt / 1000.0 / m3_per_pulse;
                         if expected >= FLOW_EVIDENCE_PULSES {
                             flag(item, Quality::Suspect(Reason::FlowWithoutTotal), &mut flags);
@@ -153,20 +181,45 @@ mod tests {
     use super::*;
 
     fn item(key: usize, variable: Variable, value: f64) -> Item {
-        Item { key, variable, value, quality: Quality::Good }
+        Item {
+            key,
+            variable,
+            value,
+            quality: Quality::Good,
+        }
     }
 
     fn obs(delta: u64, total: u64) -> Option<CounterObs> {
-        Some(CounterObs { delta, total, m3_per_pulse: 0.001, elapsed_s: Some(10.0) })
+        Some(CounterObs {
+            delta,
+            total,
+            m3_per_pulse: 0.001,
+            elapsed_s: Some(10.0),
+        })
     }
 
     #[test]
     fn range_checks() {
-        assert_eq!(range(Variable::Flow, 5.0, Some(0.0), Some(10.0), None), None);
-        assert_eq!(range(Variable::Flow, 11.0, Some(0.0), Some(10.0), None), Some(Quality::Bad(Reason::OutOfRange)));
-        assert_eq!(range(Variable::Flow, -1.0, Some(0.0), None, None), Some(Quality::Bad(Reason::OutOfRange)));
-        assert_eq!(range(Variable::Level, 31.0, None, Some(30.0), None), Some(Quality::Bad(Reason::LevelAboveMax)));
-        assert_eq!(range(Variable::Level, 3.0, None, None, Some(3.8)), Some(Quality::Bad(Reason::SensorFault)));
+        assert_eq!(
+            range(Variable::Flow, 5.0, Some(0.0), Some(10.0), None),
+            None
+        );
+        assert_eq!(
+            range(Variable::Flow, 11.0, Some(0.0), Some(10.0), None),
+            Some(Quality::Bad(Reason::OutOfRange))
+        );
+        assert_eq!(
+            range(Variable::Flow, -1.0, Some(0.0), None, None),
+            Some(Quality::Bad(Reason::OutOfRange))
+        );
+        assert_eq!(
+            range(Variable::Level, 31.0, None, Some(30.0), None),
+            Some(Quality::Bad(Reason::LevelAboveMax))
+        );
+        assert_eq!(
+            range(Variable::Level, 3.0, None, None, Some(3.8)),
+            Some(Quality::Bad(Reason::SensorFault))
+        );
     }
 
     #[test]
@@ -188,7 +241,10 @@ mod tests {
         let mut r = PointRules::default();
         // 2 l/s over 10 s = 20 l = 20 pulses expected, 0 counted.
         let mut a = [item(3, Variable::Flow, 2.0)];
-        assert_eq!(r.apply(&mut a, obs(0, 50)), vec![(3, Reason::FlowWithoutTotal)]);
+        assert_eq!(
+            r.apply(&mut a, obs(0, 50)),
+            vec![(3, Reason::FlowWithoutTotal)]
+        );
         let mut b = [item(3, Variable::Flow, 2.0)];
         assert!(r.apply(&mut b, obs(20, 70)).is_empty());
         // 0.1 l/s over 10 s = 1 pulse: noise.
@@ -199,20 +255,40 @@ mod tests {
     #[test]
     fn level_drop_without_volume_is_flagged() {
         let mut r = PointRules::default();
-        assert!(r.apply(&mut [item(1, Variable::Level, 20.0)], obs(0, 10)).is_empty());
-        assert!(r.apply(&mut [item(1, Variable::Level, 19.8)], obs(0, 10)).is_empty());
-        assert_eq!(r.apply(&mut [item(1, Variable::Level, 19.4)], obs(0, 10)), vec![(1, Reason::LevelWithoutVolume)]);
+        assert!(
+            r.apply(&mut [item(1, Variable::Level, 20.0)], obs(0, 10))
+                .is_empty()
+        );
+        assert!(
+            r.apply(&mut [item(1, Variable::Level, 19.8)], obs(0, 10))
+                .is_empty()
+        );
+        assert_eq!(
+            r.apply(&mut [item(1, Variable::Level, 19.4)], obs(0, 10)),
+            vec![(1, Reason::LevelWithoutVolume)]
+        );
         // Pumping explains a drop.
-        assert!(r.apply(&mut [item(1, Variable::Level, 18.0)], obs(100, 110)).is_empty());
+        assert!(
+            r.apply(&mut [item(1, Variable::Level, 18.0)], obs(100, 110))
+                .is_empty()
+        );
         // Recovery (level rising) without volume is normal for a well.
-        assert!(r.apply(&mut [item(1, Variable::Level, 19.0)], obs(0, 110)).is_empty());
+        assert!(
+            r.apply(&mut [item(1, Variable::Level, 19.0)], obs(0, 110))
+                .is_empty()
+        );
     }
 
     #[test]
     fn sensor_fault_spreads_to_the_level_of_the_point() {
         let mut r = PointRules::default();
         let mut a = [
-            Item { key: 0, variable: Variable::Level, value: 0.0, quality: Quality::Bad(Reason::SensorFault) },
+            Item {
+                key: 0,
+                variable: Variable::Level,
+                value: 0.0,
+                quality: Quality::Bad(Reason::SensorFault),
+            },
             item(1, Variable::Level, 0.0),
         ];
         assert_eq!(r.apply(&mut a, None), vec![(1, Reason::SensorFault)]);

@@ -69,17 +69,44 @@ impl SyncMetrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (name, kind, v) in [
-            ("caudal_agent_sync_connects_total", "counter", &self.connects),
-            ("caudal_agent_sync_sessions_total", "counter", &self.sessions),
+            (
+                "caudal_agent_sync_connects_total",
+                "counter",
+                &self.connects,
+            ),
+            (
+                "caudal_agent_sync_sessions_total",
+                "counter",
+                &self.sessions,
+            ),
             ("caudal_agent_sync_connected", "gauge", &self.connected),
-            ("caudal_agent_sync_batches_sent_total", "counter", &self.batches_sent),
-            ("caudal_agent_sync_readings_sent_total", "counter", &self.readings_sent),
-            ("caudal_agent_sync_frame_bytes_sent_total", "counter", &self.frame_bytes_sent),
-            ("caudal_agent_sync_udp_bytes_sent_total", "counter", &self.udp_bytes_sent),
+            (
+                "caudal_agent_sync_batches_sent_total",
+                "counter",
+                &self.batches_sent,
+            ),
+            (
+                "caudal_agent_sync_readings_sent_total",
+                "counter",
+                &self.readings_sent,
+            ),
+            (
+                "caudal_agent_sync_frame_bytes_sent_total",
+                "counter",
+                &self.frame_bytes_sent,
+            ),
+            (
+                "caudal_agent_sync_udp_bytes_sent_total",
+                "counter",
+                &self.udp_bytes_sent,
+            ),
             ("caudal_agent_sync_acked_seq", "gauge", &self.acked_seq),
             ("caudal_agent_sync_rejects_total", "counter", &self.rejects),
         ] {
-            out.push_str(&format!("# TYPE {name} {kind}\n{name} {}\n", v.load(Relaxed)));
+            out.push_str(&format!(
+                "# TYPE {name} {kind}\n{name} {}\n",
+                v.load(Relaxed)
+            ));
         }
         out
     }
@@ -111,7 +138,10 @@ impl Backoff {
         self.attempt = std::cmp::min(self.attempt + 1, 16);
         let ceiling = std::cmp::min(exp, cap);
         let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
-        Duration::from_millis(std::cmp::max(base.as_millis().try_into().unwrap_or(1), rand::random_range(0..=ms)))
+        Duration::from_millis(std::cmp::max(
+            base.as_millis().try_into().unwrap_or(1),
+            rand::random_range(0..=ms),
+        ))
     }
 }
 
@@ -137,14 +167,23 @@ pub fn config_digest(cfg: &AgentConfig) -> [u8; 32] {
 ///
 /// # Errors
 /// Unusable TLS material or outbox; network trouble is retried, never returned.
-pub async fn run(cfg: &AgentConfig, metrics: Arc<SyncMetrics>, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    cfg: &AgentConfig,
+    metrics: Arc<SyncMetrics>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let Some(link) = cfg.collector.clone() else {
         tracing::info!("no [collector] in the config: readings stay in the outbox");
         return Ok(());
     };
     let client = tls::client_config(&link)?;
-    let outbox = Outbox::open(&cfg.agent.data_dir, &OutboxConfig::from(&cfg.agent))
-        .with_context(|| format!("opening the outbox in {} for sync", cfg.agent.data_dir.display()))?;
+    let outbox =
+        Outbox::open(&cfg.agent.data_dir, &OutboxConfig::from(&cfg.agent)).with_context(|| {
+            format!(
+                "opening the outbox in {} for sync",
+                cfg.agent.data_dir.display()
+            )
+        })?;
     let outbox = Arc::new(Mutex::new(outbox));
     let agent_id = cfg.agent.id.get_ref().clone();
     let digest = config_digest(cfg);
@@ -155,7 +194,18 @@ pub async fn run(cfg: &AgentConfig, metrics: Arc<SyncMetrics>, shutdown: Cancell
             break;
         }
         metrics.connects.fetch_add(1, Relaxed);
-        let end = session_once(&link, &client, &mut endpoints, &agent_id, digest, &outbox, &metrics, &shutdown, &mut backoff).await;
+        let end = session_once(
+            &link,
+            &client,
+            &mut endpoints,
+            &agent_id,
+            digest,
+            &outbox,
+            &metrics,
+            &shutdown,
+            &mut backoff,
+        )
+        .await;
         metrics.connected.store(0, Relaxed);
         match end {
             SessionEnd::Shutdown => break,
@@ -166,7 +216,10 @@ pub async fn run(cfg: &AgentConfig, metrics: Arc<SyncMetrics>, shutdown: Cancell
             other => tracing::warn!(error = %other, "sync session ended"),
         }
         let delay = backoff.next();
-        tracing::info!(delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "reconnecting to the collector");
+        tracing::info!(
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "reconnecting to the collector"
+        );
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(delay) => {}
@@ -185,7 +238,9 @@ async fn blocking<T: Send + 'static>(
 ) -> anyhow::Result<T> {
     let outbox = Arc::clone(outbox);
     tokio::task::spawn_blocking(move || {
-        let mut guard = outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = outbox
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut guard)
     })
     .await?
@@ -204,7 +259,10 @@ async fn read_message(recv: &mut quinn::RecvStream) -> anyhow::Result<Option<Mes
     Ok(Some(decode_payload(&payload)?))
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site; the pieces are the session's inputs")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the pieces are the session's inputs"
+)]
 async fn session_once(
     link: &CollectorLink,
     client: &quinn::ClientConfig,
@@ -216,15 +274,24 @@ async fn session_once(
     shutdown: &CancellationToken,
     backoff: &mut Backoff,
 ) -> SessionEnd {
-    let addr: SocketAddr = match tokio::net::lookup_host(&link.address).await.map(|mut a| a.next()) {
+    let addr: SocketAddr = match tokio::net::lookup_host(&link.address)
+        .await
+        .map(|mut a| a.next())
+    {
         Ok(Some(a)) => a,
-        Ok(None) => return SessionEnd::Other(anyhow::anyhow!("{} resolves to no address", link.address)),
+        Ok(None) => {
+            return SessionEnd::Other(anyhow::anyhow!("{} resolves to no address", link.address));
+        }
         Err(e) => return SessionEnd::Other(anyhow::anyhow!("resolving {}: {e}", link.address)),
     };
     let endpoint = match endpoints.entry(addr.is_ipv6()) {
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
         std::collections::hash_map::Entry::Vacant(v) => {
-            let bind: SocketAddr = if addr.is_ipv6() { "[::]:0".parse().unwrap_or(addr) } else { SocketAddr::from(([0, 0, 0, 0], 0)) };
+            let bind: SocketAddr = if addr.is_ipv6() {
+                "[::]:0".parse().unwrap_or(addr)
+            } else {
+                SocketAddr::from(([0, 0, 0, 0], 0))
+            };
             match quinn::Endpoint::client(bind) {
                 Ok(mut ep) => {
                     ep.set_default_client_config(client.clone());
@@ -244,7 +311,10 @@ async fn session_once(
     }
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site; the pieces are the session's inputs")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the pieces are the session's inputs"
+)]
 async fn stream(
     endpoint: &quinn::Endpoint,
     addr: SocketAddr,
@@ -256,20 +326,34 @@ async fn stream(
     shutdown: &CancellationToken,
     backoff: &mut Backoff,
 ) -> Result<(), SessionEnd> {
-    let connecting = endpoint.connect(addr, &link.server_name).map_err(|e| anyhow::anyhow!("connecting to {addr}: {e}"))?;
+    let connecting = endpoint
+        .connect(addr, &link.server_name)
+        .map_err(|e| anyhow::anyhow!("connecting to {addr}: {e}"))?;
     let conn = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
         .await
         .map_err(|_| anyhow::anyhow!("no answer from {addr} within {CONNECT_TIMEOUT:?}"))?
         .map_err(|e| anyhow::anyhow!("handshake with {addr}: {e}"))?;
-    let result = streaming(&conn, agent_id, digest, link, outbox, metrics, shutdown, backoff).await;
+    let result = streaming(
+        &conn, agent_id, digest, link, outbox, metrics, shutdown, backoff,
+    )
+    .await;
     let stats = conn.stats();
-    metrics.udp_bytes_sent.fetch_add(stats.udp_tx.bytes, Relaxed);
-    let reason: &[u8] = if matches!(result, Err(SessionEnd::Shutdown)) { b"agent shutting down" } else { b"session ended" };
+    metrics
+        .udp_bytes_sent
+        .fetch_add(stats.udp_tx.bytes, Relaxed);
+    let reason: &[u8] = if matches!(result, Err(SessionEnd::Shutdown)) {
+        b"agent shutting down"
+    } else {
+        b"session ended"
+    };
     conn.close(quinn::VarInt::from_u32(0), reason);
     result
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site; the pieces are the session's inputs")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the pieces are the session's inputs"
+)]
 async fn streaming(
     conn: &quinn::Connection,
     agent_id: &str,
@@ -290,10 +374,14 @@ async fn streaming(
     let codings: HashMap<ChannelId, Coding> = channels.iter().map(|c| (c.id, c.coding)).collect();
     let mut session = SyncSession::new(epoch, session_config(link));
     let hello = session.hello(agent_id, channels, digest, UtcMillis::now());
-    send.write_all(&encode_frame(&Message::Hello(hello)).map_err(anyhow::Error::from)?).await.map_err(anyhow::Error::from)?;
+    send.write_all(&encode_frame(&Message::Hello(hello)).map_err(anyhow::Error::from)?)
+        .await
+        .map_err(anyhow::Error::from)?;
     let welcome = match read_message(&mut recv).await? {
         Some(Message::Welcome(w)) => w,
-        Some(Message::Reject(Reject { reason, detail })) => return Err(SessionEnd::Rejected(reason, detail)),
+        Some(Message::Reject(Reject { reason, detail })) => {
+            return Err(SessionEnd::Rejected(reason, detail));
+        }
         Some(_) => return Err(SessionError::Unexpected("message before Welcome").into()),
         None => return Err(anyhow::anyhow!("collector closed the stream before Welcome").into()),
     };
@@ -306,7 +394,12 @@ async fn streaming(
     metrics.sessions.fetch_add(1, Relaxed);
     metrics.connected.store(1, Relaxed);
     metrics.acked_seq.store(resume.0, Relaxed);
-    tracing::info!(resume_after = resume.0, last = last.0, skew_ms = welcome.clock_skew_ms, "sync session streaming");
+    tracing::info!(
+        resume_after = resume.0,
+        last = last.0,
+        skew_ms = welcome.clock_skew_ms,
+        "sync session streaming"
+    );
 
     // Acks arrive on their own task so sending never waits on reading.
     let (tx, mut rx) = mpsc::channel::<anyhow::Result<Option<Message>>>(64);
@@ -342,7 +435,9 @@ async fn streaming(
             };
             let Some(first) = readings.first() else { break };
             if first.seq != after.next() {
-                failed = Some(anyhow::anyhow!("outbox returned seq {} after {}", first.seq.0, after.0).into());
+                failed = Some(
+                    anyhow::anyhow!("outbox returned seq {} after {}", first.seq.0, after.0).into(),
+                );
                 break;
             }
             let batch = match encode_batch(epoch, &readings, |c| codings.get(&c).copied()) {
@@ -366,14 +461,21 @@ async fn streaming(
             }
             session.on_sent(last_seq, now);
             metrics.batches_sent.fetch_add(1, Relaxed);
-            metrics.readings_sent.fetch_add(u64::try_from(readings.len()).unwrap_or(0), Relaxed);
-            metrics.frame_bytes_sent.fetch_add(u64::try_from(frame.len()).unwrap_or(0), Relaxed);
+            metrics
+                .readings_sent
+                .fetch_add(u64::try_from(readings.len()).unwrap_or(0), Relaxed);
+            metrics
+                .frame_bytes_sent
+                .fetch_add(u64::try_from(frame.len()).unwrap_or(0), Relaxed);
         }
         if let Some(f) = failed {
             break Err(f);
         }
         let wait = session.poll_timeout().map_or(IDLE_TICK, |d| {
-            std::cmp::min(Duration::from_millis(u64::try_from(d.0.saturating_sub(now.0)).unwrap_or(0)), IDLE_TICK)
+            std::cmp::min(
+                Duration::from_millis(u64::try_from(d.0.saturating_sub(now.0)).unwrap_or(0)),
+                IDLE_TICK,
+            )
         });
         tokio::select! {
             () = shutdown.cancelled() => {

@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 
-use caudal_protocol::{Ack, ChannelDesc, Epoch, Hello, Seq, UtcMillis, Welcome, PROTOCOL_VERSION};
+use caudal_protocol::{Ack, ChannelDesc, Epoch, Hello, PROTOCOL_VERSION, Seq, UtcMillis, Welcome};
 
 /// Knobs of a session.
 #[derive(Debug, Clone, Copy)]
@@ -106,7 +106,13 @@ impl SyncSession {
 
     /// The hello that opens the session.
     #[must_use]
-    pub fn hello(&self, agent_id: &str, channels: Vec<ChannelDesc>, config_digest: [u8; 32], now: UtcMillis) -> Hello {
+    pub fn hello(
+        &self,
+        agent_id: &str,
+        channels: Vec<ChannelDesc>,
+        config_digest: [u8; 32],
+        now: UtcMillis,
+    ) -> Hello {
         Hello {
             version: PROTOCOL_VERSION,
             agent_id: agent_id.to_owned(),
@@ -123,19 +129,28 @@ impl SyncSession {
     ///
     /// # Errors
     /// [`SessionError::Unexpected`] or [`SessionError::ResumeBeyondLast`].
-    pub fn on_welcome(&mut self, w: &Welcome, local_acked: Seq, last_stored: Seq) -> Result<Seq, SessionError> {
+    pub fn on_welcome(
+        &mut self,
+        w: &Welcome,
+        local_acked: Seq,
+        last_stored: Seq,
+    ) -> Result<Seq, SessionError> {
         if self.state != State::AwaitWelcome {
             return Err(SessionError::Unexpected("Welcome"));
         }
         if w.resume_after_seq > last_stored {
-            return Err(SessionError::ResumeBeyondLast { resume: w.resume_after_seq.0, last: last_stored.0 });
+            return Err(SessionError::ResumeBeyondLast {
+                resume: w.resume_after_seq.0,
+                last: last_stored.0,
+            });
         }
         // The collector may be behind our local watermark only if it lost data it had
         // acknowledged (a restored backup); pruned rows cannot be resent, so resume locally.
         let resume = std::cmp::max(w.resume_after_seq, local_acked);
         self.acked = resume;
         self.sent = resume;
-        self.cfg.max_batch = std::cmp::max(1, std::cmp::min(self.cfg.max_batch, w.max_batch_readings));
+        self.cfg.max_batch =
+            std::cmp::max(1, std::cmp::min(self.cfg.max_batch, w.max_batch_readings));
         self.cfg.window = std::cmp::max(1, std::cmp::min(self.cfg.window, w.max_inflight_batches));
         self.skew_ms = w.clock_skew_ms;
         self.state = State::Streaming;
@@ -186,26 +201,41 @@ impl SyncSession {
             return Err(SessionError::Unexpected("Ack"));
         }
         if ack.epoch != self.epoch {
-            return Err(SessionError::EpochMismatch { expected: self.epoch.0, got: ack.epoch.0 });
+            return Err(SessionError::EpochMismatch {
+                expected: self.epoch.0,
+                got: ack.epoch.0,
+            });
         }
         if ack.up_to_seq > self.sent {
-            return Err(SessionError::AckBeyondSent { up_to: ack.up_to_seq.0, sent: self.sent.0 });
+            return Err(SessionError::AckBeyondSent {
+                up_to: ack.up_to_seq.0,
+                sent: self.sent.0,
+            });
         }
         if ack.up_to_seq <= self.acked {
             return Ok(None);
         }
         self.acked = ack.up_to_seq;
-        while self.inflight.front().is_some_and(|last| *last <= ack.up_to_seq) {
+        while self
+            .inflight
+            .front()
+            .is_some_and(|last| *last <= ack.up_to_seq)
+        {
             self.inflight.pop_front();
         }
-        self.oldest_sent_at = if self.inflight.is_empty() { None } else { Some(now) };
+        self.oldest_sent_at = if self.inflight.is_empty() {
+            None
+        } else {
+            Some(now)
+        };
         Ok(Some(ack.up_to_seq))
     }
 
     /// The ack deadline, if a batch is in flight.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<UtcMillis> {
-        self.oldest_sent_at.map(|t| UtcMillis(t.0 + self.cfg.ack_timeout_ms))
+        self.oldest_sent_at
+            .map(|t| UtcMillis(t.0 + self.cfg.ack_timeout_ms))
     }
 
     /// Check the ack deadline.
@@ -214,7 +244,9 @@ impl SyncSession {
     /// [`SessionError::AckTimeout`] once the deadline has passed.
     pub fn handle_timeout(&self, now: UtcMillis) -> Result<(), SessionError> {
         match self.poll_timeout() {
-            Some(deadline) if now >= deadline => Err(SessionError::AckTimeout(self.cfg.ack_timeout_ms)),
+            Some(deadline) if now >= deadline => {
+                Err(SessionError::AckTimeout(self.cfg.ack_timeout_ms))
+            }
             _ => Ok(()),
         }
     }
@@ -236,7 +268,12 @@ impl SyncSession {
 mod tests {
     use super::*;
 
-    const CFG: SessionConfig = SessionConfig { max_batch: 100, window: 2, linger_ms: 1000, ack_timeout_ms: 5000 };
+    const CFG: SessionConfig = SessionConfig {
+        max_batch: 100,
+        window: 2,
+        linger_ms: 1000,
+        ack_timeout_ms: 5000,
+    };
 
     fn welcome(resume: u64) -> Welcome {
         Welcome {
@@ -250,14 +287,24 @@ mod tests {
     }
 
     fn ack(up_to: u64) -> Ack {
-        Ack { epoch: Epoch(1), up_to_seq: Seq(up_to) }
+        Ack {
+            epoch: Epoch(1),
+            up_to_seq: Seq(up_to),
+        }
     }
 
     #[test]
     fn resumes_where_the_collector_stopped_and_respects_its_limits() {
         let mut s = SyncSession::new(Epoch(1), CFG);
-        assert_eq!(s.poll_batch(Seq(500), UtcMillis(0)), None, "nothing before the welcome");
-        assert_eq!(s.on_welcome(&welcome(120), Seq(100), Seq(500)), Ok(Seq(120)));
+        assert_eq!(
+            s.poll_batch(Seq(500), UtcMillis(0)),
+            None,
+            "nothing before the welcome"
+        );
+        assert_eq!(
+            s.on_welcome(&welcome(120), Seq(100), Seq(500)),
+            Ok(Seq(120))
+        );
         assert_eq!(s.clock_skew_ms(), 42);
         // The collector's batch limit (50) wins over ours (100).
         assert_eq!(s.poll_batch(Seq(500), UtcMillis(0)), Some((Seq(120), 50)));
@@ -272,7 +319,13 @@ mod tests {
     #[test]
     fn resume_beyond_the_outbox_is_refused() {
         let mut s = SyncSession::new(Epoch(1), CFG);
-        assert_eq!(s.on_welcome(&welcome(600), Seq(0), Seq(500)), Err(SessionError::ResumeBeyondLast { resume: 600, last: 500 }));
+        assert_eq!(
+            s.on_welcome(&welcome(600), Seq(0), Seq(500)),
+            Err(SessionError::ResumeBeyondLast {
+                resume: 600,
+                last: 500
+            })
+        );
     }
 
     #[test]
@@ -289,10 +342,25 @@ mod tests {
         assert_eq!(s.inflight(), 1);
         assert_eq!(s.poll_batch(Seq(1000), now), Some((Seq(100), 50)));
         assert_eq!(s.on_ack(ack(40), now), Ok(None), "stale ack is harmless");
-        assert_eq!(s.on_ack(ack(101), now), Err(SessionError::AckBeyondSent { up_to: 101, sent: 100 }));
         assert_eq!(
-            s.on_ack(Ack { epoch: Epoch(2), up_to_seq: Seq(60) }, now),
-            Err(SessionError::EpochMismatch { expected: 1, got: 2 })
+            s.on_ack(ack(101), now),
+            Err(SessionError::AckBeyondSent {
+                up_to: 101,
+                sent: 100
+            })
+        );
+        assert_eq!(
+            s.on_ack(
+                Ack {
+                    epoch: Epoch(2),
+                    up_to_seq: Seq(60)
+                },
+                now
+            ),
+            Err(SessionError::EpochMismatch {
+                expected: 1,
+                got: 2
+            })
         );
     }
 
@@ -312,7 +380,10 @@ mod tests {
         s.on_sent(Seq(50), UtcMillis(1000));
         assert_eq!(s.poll_timeout(), Some(UtcMillis(6000)));
         assert_eq!(s.handle_timeout(UtcMillis(5999)), Ok(()));
-        assert_eq!(s.handle_timeout(UtcMillis(6000)), Err(SessionError::AckTimeout(5000)));
+        assert_eq!(
+            s.handle_timeout(UtcMillis(6000)),
+            Err(SessionError::AckTimeout(5000))
+        );
         s.on_ack(ack(50), UtcMillis(2000)).unwrap();
         assert_eq!(s.poll_timeout(), None);
     }

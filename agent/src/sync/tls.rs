@@ -12,7 +12,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     /// A PEM file is missing or holds nothing usable.
-    #[error("{path}: {what} (enroll the agent with `caudal-collector enroll AGENT_ID` and copy the bundle)")]
+    #[error(
+        "{path}: {what} (enroll the agent with `caudal-collector enroll AGENT_ID` and copy the bundle)"
+    )]
     Pem {
         /// The file.
         path: PathBuf,
@@ -28,17 +30,31 @@ pub enum TlsError {
 }
 
 fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    let bytes = std::fs::read(path).map_err(|e| TlsError::Pem { path: path.to_path_buf(), what: e.to_string() })?;
-    let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok).collect();
+    let bytes = std::fs::read(path).map_err(|e| TlsError::Pem {
+        path: path.to_path_buf(),
+        what: e.to_string(),
+    })?;
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
+        .filter_map(Result::ok)
+        .collect();
     if certs.is_empty() {
-        return Err(TlsError::Pem { path: path.to_path_buf(), what: "no certificate in the file".into() });
+        return Err(TlsError::Pem {
+            path: path.to_path_buf(),
+            what: "no certificate in the file".into(),
+        });
     }
     Ok(certs)
 }
 
 fn key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
-    let bytes = std::fs::read(path).map_err(|e| TlsError::Pem { path: path.to_path_buf(), what: e.to_string() })?;
-    PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| TlsError::Pem { path: path.to_path_buf(), what: format!("no private key: {e}") })
+    let bytes = std::fs::read(path).map_err(|e| TlsError::Pem {
+        path: path.to_path_buf(),
+        what: e.to_string(),
+    })?;
+    PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| TlsError::Pem {
+        path: path.to_path_buf(),
+        what: format!("no private key: {e}"),
+    })
 }
 
 /// The QUIC client config for the link: TLS 1.3, ALPN `caudal/1`, client certificate,
@@ -57,11 +73,15 @@ pub fn client_config(link: &CollectorLink) -> Result<quinn::ClientConfig, TlsErr
         .with_root_certificates(roots)
         .with_client_auth_cert(certs(&link.cert)?, key(&link.key)?)?;
     tls.alpn_protocols = vec![caudal_protocol::ALPN.to_vec()];
-    let quic = quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| TlsError::Quic(e.to_string()))?;
+    let quic = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
+        .map_err(|e| TlsError::Quic(e.to_string()))?;
     let mut client = quinn::ClientConfig::new(Arc::new(quic));
     let mut transport = quinn::TransportConfig::default();
     transport.keep_alive_interval(Some(Duration::from_secs(10)));
-    transport.max_idle_timeout(Some(quinn::IdleTimeout::try_from(Duration::from_secs(30)).map_err(|e| TlsError::Quic(e.to_string()))?));
+    transport.max_idle_timeout(Some(
+        quinn::IdleTimeout::try_from(Duration::from_secs(30))
+            .map_err(|e| TlsError::Quic(e.to_string()))?,
+    ));
     client.transport_config(Arc::new(transport));
     Ok(client)
 }

@@ -32,7 +32,17 @@ pub struct Dev {
 
 impl Dev {
     pub fn new(id: &'static str, unit: u8, counter_bits: u8, ppl: f64) -> Dev {
-        Dev { id, unit, counter_bits, ppl, rate: None, poll_ms: 100, timeout_ms: 300, retries: 1, extra: String::new() }
+        Dev {
+            id,
+            unit,
+            counter_bits,
+            ppl,
+            rate: None,
+            poll_ms: 100,
+            timeout_ms: 300,
+            retries: 1,
+            extra: String::new(),
+        }
     }
 }
 
@@ -42,13 +52,19 @@ fn link(field: &Field, id: &str) -> String {
         format!("transport = \"tcp\"\naddress = \"{addr}\"\n")
     } else {
         let path = field.rtu_path(id).expect("device in the field");
-        format!("transport = \"rtu\"\nport = \"{}\"\nbaud = 38400\n", path.display())
+        format!(
+            "transport = \"rtu\"\nport = \"{}\"\nbaud = 38400\n",
+            path.display()
+        )
     }
 }
 
 /// The standard channels of the sim register map for `dev`.
 pub fn agent_toml(data_dir: &Path, field: &Field, devs: &[Dev], agent_extra: &str) -> String {
-    let mut s = format!("[agent]\nid = \"test-agent\"\ndata_dir = \"{}\"\n{agent_extra}\n", data_dir.display());
+    let mut s = format!(
+        "[agent]\nid = \"test-agent\"\ndata_dir = \"{}\"\n{agent_extra}\n",
+        data_dir.display()
+    );
     for d in devs {
         let id = d.id;
         let _ = write!(
@@ -60,7 +76,12 @@ pub fn agent_toml(data_dir: &Path, field: &Field, devs: &[Dev], agent_extra: &st
             d.timeout_ms,
             d.retries
         );
-        let (dt, rate) = (if d.counter_bits == 16 { "u16" } else { "u32" }, d.rate.map(|r| format!("max_pulses_per_second = {r}\n")).unwrap_or_default());
+        let (dt, rate) = (
+            if d.counter_bits == 16 { "u16" } else { "u32" },
+            d.rate
+                .map(|r| format!("max_pulses_per_second = {r}\n"))
+                .unwrap_or_default(),
+        );
         let _ = write!(
             s,
             r#"
@@ -150,7 +171,14 @@ pub fn write_config(dir: &Path, text: &str) -> (PathBuf, AgentConfig) {
 
 /// Every reading of the outbox in `dir`, checking seqs are 1..=n with no gap or repeat.
 pub fn all_readings(dir: &Path) -> (Vec<ChannelDesc>, Vec<Reading>) {
-    let ob = Outbox::open(dir, &OutboxConfig { disk_budget_bytes: std::num::NonZeroU64::MAX, when_full: WhenFull::Block }).unwrap();
+    let ob = Outbox::open(
+        dir,
+        &OutboxConfig {
+            disk_budget_bytes: std::num::NonZeroU64::MAX,
+            when_full: WhenFull::Block,
+        },
+    )
+    .unwrap();
     let mut out: Vec<Reading> = Vec::new();
     loop {
         let after = out.last().map_or(Seq(0), |r| r.seq);
@@ -161,10 +189,18 @@ pub fn all_readings(dir: &Path) -> (Vec<ChannelDesc>, Vec<Reading>) {
         out.extend(page);
     }
     for (i, r) in out.iter().enumerate() {
-        assert_eq!(r.seq.0, u64::try_from(i).unwrap() + 1, "seq gap or repeat at index {i}");
+        assert_eq!(
+            r.seq.0,
+            u64::try_from(i).unwrap() + 1,
+            "seq gap or repeat at index {i}"
+        );
     }
     let (_, last) = ob.backlog();
-    assert_eq!(last.0, u64::try_from(out.len()).unwrap(), "backlog and readings agree");
+    assert_eq!(
+        last.0,
+        u64::try_from(out.len()).unwrap(),
+        "backlog and readings agree"
+    );
     (ob.channels().unwrap(), out)
 }
 
@@ -174,16 +210,30 @@ pub fn all_readings(dir: &Path) -> (Vec<ChannelDesc>, Vec<Reading>) {
 /// meter emitted since then (`counter now - last raw`, mod 2^bits) are
 /// taken off the truth first.
 pub fn check_total(field: &Field, channels: &[ChannelDesc], readings: &[Reading], id: &str) -> u64 {
-    let ch = channels.iter().rev().find(|c| c.point == id && c.variable == Variable::Pulses).expect("counter channel");
-    let Coding::Counter { m3_per_pulse } = ch.coding else { panic!("counter coding") };
+    let ch = channels
+        .iter()
+        .rev()
+        .find(|c| c.point == id && c.variable == Variable::Pulses)
+        .expect("counter channel");
+    let Coding::Counter { m3_per_pulse } = ch.coding else {
+        panic!("counter coding")
+    };
     let counter: Vec<&Reading> = readings.iter().filter(|r| r.channel == ch.id).collect();
     let last = counter.last().expect("counter readings");
     // Totals never go down, and every value is the derived one.
     for w in counter.windows(2) {
-        assert!(w[1].total_pulses >= w[0].total_pulses, "total decreased: {:?} -> {:?}", w[0], w[1]);
+        assert!(
+            w[1].total_pulses >= w[0].total_pulses,
+            "total decreased: {:?} -> {:?}",
+            w[0],
+            w[1]
+        );
     }
     for r in &counter {
-        assert_eq!(r.value.to_bits(), ch.coding.value(r.raw, r.total_pulses).to_bits());
+        assert_eq!(
+            r.value.to_bits(),
+            ch.coding.value(r.raw, r.total_pulses).to_bits()
+        );
     }
     let truth = field.truth(id);
     let modulus = 1u64 << truth.counter_bits;
