@@ -44,6 +44,8 @@ pub struct Ready {
     pub metrics_addr: Option<SocketAddr>,
     /// The live metrics.
     pub metrics: Arc<Metrics>,
+    /// The sync task's metrics (idle when the config has no `[collector]`).
+    pub sync: Arc<crate::sync::SyncMetrics>,
 }
 
 /// Open the outbox and resolve the config against it.
@@ -90,6 +92,19 @@ pub async fn run(
         });
     }
 
+    // Sync reads the outbox through a handle of its own (opened after the
+    // channels are registered) and never blocks acquisition.
+    let sync_metrics = Arc::new(crate::sync::SyncMetrics::default());
+    if let Some(link) = &cfg.collector {
+        crate::sync::tls::client_config(link).context("collector TLS material")?;
+        let (c, m, s) = (cfg.clone(), Arc::clone(&sync_metrics), shutdown.clone());
+        tracker.spawn(async move {
+            if let Err(e) = crate::sync::run(&c, m, s).await {
+                tracing::error!(error = %e, "sync stopped; readings stay in the outbox");
+            }
+        });
+    }
+
     let (tx, rx) = mpsc::channel::<PollReport>(QUEUE_CAPACITY);
     let handle = tokio::runtime::Handle::current();
     let writer_metrics = Arc::clone(&metrics);
@@ -113,6 +128,7 @@ pub async fn run(
         let _ = ready.send(Ready {
             metrics_addr,
             metrics: Arc::clone(&metrics),
+            sync: Arc::clone(&sync_metrics),
         });
     }
     tracker.wait().await;
@@ -249,6 +265,10 @@ fn writer(
                 }
                 .emit();
             }
+        }
+        // The sync task acks through its own handle: re-read its watermark.
+        if let Err(e) = outbox.refresh() {
+            tracing::warn!(error = %e, "cannot refresh the outbox watermarks");
         }
         metrics.backlog.store(outbox.backlog_len(), Relaxed);
         metrics.disk_bytes.store(outbox.used_bytes(), Relaxed);

@@ -163,3 +163,87 @@ pub async fn counted_pulses(url: &str, agent: &str, point: &str) -> u64 {
     };
     rows.into_iter().map(|(_, t)| u64::try_from(t.unwrap_or(0)).unwrap_or(0)).sum()
 }
+
+/// A collector database of its own for one test: a SQLite file in a temporary
+/// directory, or a fresh PostgreSQL database (dropped at the end).
+#[derive(Debug)]
+pub struct TestDb {
+    /// `sqlite:PATH` or `postgres://…/caudal_test_…`.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+/// Default server for PostgreSQL tests; override with `CAUDAL_TEST_PG_URL`.
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+impl TestDb {
+    /// A SQLite database file in a fresh directory.
+    #[must_use]
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite:{}", dir.path().join("collector.sqlite").display());
+        TestDb { url, _dir: Some(dir), pg: None }
+    }
+
+    /// A fresh PostgreSQL database; panics with what to do when the server is unreachable.
+    pub async fn postgres() -> TestDb {
+        let admin = std::env::var("CAUDAL_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is required for these tests but {admin} is unreachable ({e}). Start it \
+                 (`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or point \
+                 CAUDAL_TEST_PG_URL at a server where the user may CREATE DATABASE."
+            )
+        });
+        let name = format!("caudal_e2e_{:016x}", rand::random::<u64>());
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("CREATE DATABASE");
+        let _ = conn.close().await;
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        TestDb { url: format!("{base}/{name}"), _dir: None, pg: Some((admin, name)) }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else { return };
+        // Drop cannot await; a thread of its own also works while a test panics.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// An agent running in this process (acquisition and sync).
+#[derive(Debug)]
+pub struct Agent {
+    stop: CancellationToken,
+    task: JoinHandle<anyhow::Result<()>>,
+    /// Its metrics.
+    pub ready: caudal_agent::pipeline::Ready,
+}
+
+impl Agent {
+    /// Start the agent of `cfg` and wait until it polls.
+    pub async fn start(cfg: caudal_config::agent::AgentConfig) -> Agent {
+        let stop = CancellationToken::new();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let s = stop.clone();
+        let task = tokio::spawn(async move { caudal_agent::pipeline::run(&cfg, s, Some(tx)).await });
+        let ready = rx.await.expect("agent started");
+        Agent { stop, task, ready }
+    }
+
+    /// Stop it cleanly (it commits what it has).
+    pub async fn stop(self) {
+        self.stop.cancel();
+        self.task.await.expect("agent task").expect("agent run");
+    }
+}
