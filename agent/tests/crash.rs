@@ -60,7 +60,10 @@ id = "w16"
 unit_id = 2
 transport = "tcp"
 counter_bits = 16
-pulses_per_liter = 1.0
+# Wraps about 2 s (real) into the run, well before its reboot; slow enough that a restart under load
+# never hides a whole wrap or makes a reboot look like a plausible rollover.
+counter_start = 63000
+pulses_per_liter = 0.1
   [[devices.faults]]
   at_s = 6000
   fault = "reboot"

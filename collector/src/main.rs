@@ -5,15 +5,19 @@
 //! caudal-collector … user add NAME --role ROLE     # prints the user's first token once
 //! caudal-collector … token create NAME             # prints a new token once
 //! caudal-collector … check-config
+//! caudal-collector … ca init [--server-name NAME]…    # CA + server certificate for QUIC
+//! caudal-collector … enroll AGENT_ID [--out DIR] [--days N]   # agent certificate bundle
+//! caudal-collector … revoke AGENT_ID                  # refused at the next handshake
 //! ```
-//!
-//! `ca init`, `enroll` and `revoke` (QUIC identities) come with the ingest module.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use caudal_collector::api::{self, AppState, Limits};
 use caudal_collector::auth::{Role, new_token};
+use caudal_collector::ingest::{self, Ingest, IngestMetrics};
+use caudal_collector::pki::{self, PkiPaths};
 use caudal_collector::store::Store;
 use caudal_config::collector::CollectorConfig;
 use caudal_protocol::UtcMillis;
@@ -52,6 +56,35 @@ enum Command {
     Token(TokenCommand),
     /// Load and validate the config, then exit.
     CheckConfig,
+    /// Manage the certificate authority of the QUIC listener.
+    #[command(subcommand)]
+    Ca(CaCommand),
+    /// Issue an agent's certificate and write the bundle a technician copies to the gateway.
+    Enroll {
+        /// Agent identity (must match `[agent] id` in the agent's config).
+        agent_id: String,
+        /// Where to write `agent.pem`, `agent.key` and `ca.pem` (default: <data_dir>/pki/agents/AGENT_ID).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Validity of the certificate in days.
+        #[arg(long, default_value_t = 825)]
+        days: u32,
+    },
+    /// Revoke every certificate issued to an agent; it is refused at its next handshake.
+    Revoke {
+        /// Agent identity.
+        agent_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CaCommand {
+    /// Create the CA and the server certificate (once, before the first `serve`).
+    Init {
+        /// Extra DNS names for the server certificate (besides caudal-collector and localhost).
+        #[arg(long)]
+        server_name: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +130,10 @@ fn load_config(cli: &Cli) -> anyhow::Result<CollectorConfig> {
     Ok(cfg)
 }
 
+fn pki_paths(cfg: &CollectorConfig) -> PkiPaths {
+    PkiPaths::new(&cfg.storage.data_dir, &cfg.tls)
+}
+
 async fn open_store(cfg: &CollectorConfig) -> anyhow::Result<Store> {
     Store::connect(&cfg.storage).await.context("opening the store")
 }
@@ -128,6 +165,29 @@ async fn main() -> anyhow::Result<()> {
             println!("API token for {name} (shown once):\n{token}");
         }
         Command::Serve => serve(&cfg).await?,
+        Command::Ca(CaCommand::Init { server_name }) => {
+            let paths = pki_paths(&cfg);
+            pki::ca_init(&paths, server_name)?;
+            println!("CA created: {}\nserver certificate: {}", paths.ca_cert.display(), paths.server_cert.display());
+        }
+        Command::Enroll { agent_id, out, days } => {
+            let paths = pki_paths(&cfg);
+            let e = pki::enroll(&paths, agent_id, *days)?;
+            let out = out.clone().unwrap_or_else(|| cfg.storage.data_dir.join("pki").join("agents").join(agent_id));
+            pki::write_bundle(&out, &e)?;
+            println!(
+                "agent {agent_id} enrolled (serial {}, valid {days} days); bundle in {dir}\n\
+                 copy it to the gateway and point the agent config at it:\n\n\
+                 [collector]\naddress = \"COLLECTOR_HOST:{port}\"\nca_cert = \"{dir}/ca.pem\"\ncert = \"{dir}/agent.pem\"\nkey = \"{dir}/agent.key\"",
+                e.serial,
+                dir = out.display(),
+                port = cfg.listen.quic.port(),
+            );
+        }
+        Command::Revoke { agent_id } => {
+            let revoked = pki::revoke(&pki_paths(&cfg), agent_id)?;
+            println!("agent {agent_id}: {} certificate(s) revoked; refused from its next handshake", revoked.len());
+        }
     }
     Ok(())
 }
@@ -143,7 +203,12 @@ async fn serve(cfg: &CollectorConfig) -> anyhow::Result<()> {
     let state = AppState { store: store.clone(), limits: Limits::from(&cfg.api) };
     let http_shutdown = shutdown.clone();
     let http = tracker.spawn(async move { api::run(listener, state, http_shutdown.cancelled_owned()).await });
-    // The QUIC ingest task joins the tracker here (next issue).
+    let ingest_metrics = Arc::new(IngestMetrics::default());
+    let tls = pki::server_tls(&pki_paths(cfg), Arc::clone(&ingest_metrics.refusals)).context("QUIC TLS material")?;
+    let endpoint = ingest::endpoint(cfg.listen.quic, tls).with_context(|| format!("binding QUIC to {}", cfg.listen.quic))?;
+    let ingest = Ingest { store: store.clone(), cfg: cfg.ingest.clone(), metrics: ingest_metrics };
+    let quic_shutdown = shutdown.clone();
+    let quic = tracker.spawn(async move { ingest::run(endpoint, ingest, quic_shutdown).await });
     tracker.close();
     tokio::select! {
         () = wait_for_signal() => tracing::info!("shutting down"),
@@ -153,6 +218,7 @@ async fn serve(cfg: &CollectorConfig) -> anyhow::Result<()> {
     tracker.wait().await;
     store.close().await;
     http.await.context("HTTP task")?.context("HTTP server")?;
+    quic.await.context("QUIC task")?.context("QUIC ingest")?;
     Ok(())
 }
 

@@ -39,8 +39,12 @@ pub struct Stats {
     pub duplicated: AtomicU64,
     /// Reordered.
     pub reordered: AtomicU64,
-    /// Bytes forwarded client -> server.
+    /// Bytes forwarded client -> server (UDP payload).
     pub bytes_up: AtomicU64,
+    /// Datagrams forwarded client -> server.
+    pub datagrams_up: AtomicU64,
+    /// Datagrams forwarded server -> client.
+    pub datagrams_down: AtomicU64,
     /// Bytes forwarded server -> client.
     pub bytes_down: AtomicU64,
 }
@@ -190,10 +194,12 @@ async fn forward(
     if up {
         if back.send(bytes).await.is_ok() {
             s.bytes_up.fetch_add(n, Relaxed);
+            s.datagrams_up.fetch_add(1, Relaxed);
         }
     } else if let Some(c) = client {
         if front.send_to(bytes, c).await.is_ok() {
             s.bytes_down.fetch_add(n, Relaxed);
+            s.datagrams_down.fetch_add(1, Relaxed);
         }
     }
 }
