@@ -1,5 +1,8 @@
 //! The command line: `run`, `check-config`, `probe`, `status`.
 
+mod program;
+pub use program::main;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
