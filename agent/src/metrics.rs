@@ -92,6 +92,8 @@ pub struct Metrics {
     pub disk_bytes: AtomicU64,
     /// Full alarm gauge.
     pub full: AtomicU64,
+    /// The sync task's counters (rendered after the acquisition ones).
+    pub sync: Arc<crate::sync::SyncMetrics>,
     flags: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -278,7 +280,7 @@ impl Metrics {
 async fn render(State(m): State<Arc<Metrics>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        m.render(),
+        m.render() + &m.sync.render(),
     )
 }
 

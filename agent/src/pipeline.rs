@@ -94,7 +94,7 @@ pub async fn run(
 
     // Sync reads the outbox through a handle of its own (opened after the
     // channels are registered) and never blocks acquisition.
-    let sync_metrics = Arc::new(crate::sync::SyncMetrics::default());
+    let sync_metrics = Arc::clone(&metrics.sync);
     if let Some(link) = &cfg.collector {
         crate::sync::tls::client_config(link).context("collector TLS material")?;
         let (c, m, s) = (cfg.clone(), Arc::clone(&sync_metrics), shutdown.clone());

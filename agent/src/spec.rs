@@ -3,8 +3,9 @@
 //! [`AgentSpec::build`] turns a validated [`AgentConfig`] into devices and
 //! channels with their outbox [`ChannelId`]s, codings and counter
 //! parameters. Every pulse counter also gets a derived flow channel,
-//! `<id>:flow` (l/s from Δlitres/Δt between two reads, raw = the `f64`
-//! bits of the value, coded `Float64 { scale: 1, offset: 0 }`).
+//! `<id>:flow` (l/s from Δlitres/Δt between two reads; raw = the flow in
+//! ml/s rounded to an integer, coded `Linear { scale: 0.001 }`, so it
+//! delta-encodes on the wire like any register).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,6 +32,9 @@ pub struct ChannelDef {
     /// Never dropped when the disk is full.
     pub regulated: bool,
 }
+
+/// Coding of the derived flow channels: raw is ml/s.
+pub const FLOW_CODING: Coding = Coding::Linear { scale: 0.001, offset: 0.0 };
 
 /// A counter channel's extra facts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -151,10 +155,7 @@ impl AgentSpec {
                             point: ch.point.clone(),
                             variable: Variable::Flow,
                             unit: "l/s".to_owned(),
-                            coding: Coding::Float64 {
-                                scale: 1.0,
-                                offset: 0.0,
-                            },
+                            coding: FLOW_CODING,
                             regulated: ch.regulated,
                         };
                         let flow = register(&flow_def)?;

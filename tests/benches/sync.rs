@@ -143,21 +143,33 @@ async fn wire(secs: u64) {
     let cfg_path = dir.path().join("agent.toml");
     std::fs::write(&cfg_path, toml).unwrap();
     let agent = Agent::start(caudal_config::load(&cfg_path).unwrap()).await;
-    tokio::time::sleep(Duration::from_secs(secs)).await;
-    let stored = agent.ready.metrics.stored.load(Relaxed);
-    let acked = collector.metrics.agent_counters("bench").acked_seq;
     let s = &proxy.stats;
-    let up = s.bytes_up.load(Relaxed) + IP_UDP_HEADERS * s.datagrams_up.load(Relaxed);
-    let down = s.bytes_down.load(Relaxed) + IP_UDP_HEADERS * s.datagrams_down.load(Relaxed);
+    let snapshot = || {
+        (
+            collector.metrics.agent_counters("bench").acked_seq,
+            s.bytes_up.load(Relaxed) + IP_UDP_HEADERS * s.datagrams_up.load(Relaxed),
+            s.bytes_down.load(Relaxed) + IP_UDP_HEADERS * s.datagrams_down.load(Relaxed),
+        )
+    };
+    // Steady state starts once the handshake and the first batches are behind.
+    let warmup = Duration::from_secs(std::cmp::min(15, secs / 4));
+    tokio::time::sleep(warmup).await;
+    let (acked0, up0, down0) = snapshot();
+    tokio::time::sleep(Duration::from_secs(secs) - warmup).await;
+    let (acked, up, down) = snapshot();
+    let stored = agent.ready.metrics.stored.load(Relaxed);
     agent.stop().await;
     #[allow(clippy::cast_precision_loss, reason = "figures for display")]
-    let per = |b: u64| b as f64 / acked as f64;
+    let per = |b: u64, n: u64| b as f64 / n as f64;
+    println!("wire: 10 wells x 5 channels (+1 derived flow each) at 1 Hz for {secs} s: {stored} readings stored, {acked} acknowledged");
     println!(
-        "wire: 10 wells x 5 channels (+1 derived flow each) at 1 Hz for {secs} s: {stored} readings stored, {acked} acknowledged"
+        "wire, whole run (handshake included): up {:.2} B/reading, down {:.2}, both {:.2}",
+        per(up, acked), per(down, acked), per(up + down, acked)
     );
+    let n = acked - acked0;
     println!(
-        "wire: agent -> collector {up} bytes ({:.2} B/reading), collector -> agent {down} bytes ({:.2} B/reading), both {:.2} B/reading (QUIC, TLS, IP/UDP headers, handshake included)",
-        per(up), per(down), per(up + down)
+        "wire, steady state ({} s after a {} s warm-up, {n} readings): up {:.2} B/reading, down {:.2}, both {:.2} (QUIC, TLS, IP/UDP headers included)",
+        secs - warmup.as_secs(), warmup.as_secs(), per(up - up0, n), per(down - down0, n), per(up - up0 + down - down0, n)
     );
     collector.stop().await;
     field.shutdown().await;

@@ -223,13 +223,13 @@ impl Processor {
                             reason = "per-poll deltas far below 2^53"
                         )]
                         let litres = step.delta() as f64 * cspec.m3_per_pulse * 1000.0;
-                        let flow = litres / dt;
+                        let raw = flow_ml_per_s(litres / dt);
                         flows.push(Record {
                             channel: cspec.flow,
                             time: now,
-                            raw: raw_i64(flow.to_bits()),
+                            raw,
                             total_pulses: None,
-                            value: flow,
+                            value: crate::spec::FLOW_CODING.value(raw, None),
                             quality,
                             counter: None,
                         });
@@ -368,6 +368,18 @@ impl Processor {
     }
 }
 
+/// A flow in l/s as whole ml/s (the raw value of a derived flow channel).
+fn flow_ml_per_s(lps: f64) -> i64 {
+    let ml = (lps * 1000.0).round();
+    if ml.is_finite() && ml.abs() < 9.0e15 {
+        #[allow(clippy::cast_possible_truncation, reason = "finite and below 2^53: exact")]
+        let v = ml as i64;
+        v
+    } else {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,8 +472,8 @@ scale = 0.01
         // 50 litres in 10 s = 5 l/s.
         let flow = out[3];
         assert_eq!(flow.channel, ChannelId(1));
-        assert!((flow.value - 5.0).abs() < 1e-9);
-        assert_eq!(flow.raw, raw_i64(flow.value.to_bits()));
+        assert_eq!(flow.raw, 5_000, "5 l/s is 5000 ml/s");
+        assert_eq!(flow.value.to_bits(), crate::spec::FLOW_CODING.value(5_000, None).to_bits());
         assert!(ev.is_empty(), "{ev:?}");
     }
 

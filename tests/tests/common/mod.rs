@@ -23,7 +23,10 @@ pub const STEP: Duration = Duration::from_secs(20);
 pub const SETTLE: Duration = Duration::from_secs(90);
 
 /// Three wells on a manual clock (`time_scale = 0`): the test moves time, so
-/// while it does not, no pulse is emitted and truth is exact.
+/// while it does not, no pulse is emitted and truth is exact. The 16-bit
+/// meters emit 720 pulses a step and start near the wrap: they roll over
+/// early and often, yet a poll may come as late as 45 steps (4.5 s of a
+/// loaded CI machine) before a wrap becomes ambiguous.
 pub fn field_config() -> caudal_config::sim::SimConfig {
     sim_config(
         r#"
@@ -48,7 +51,8 @@ id = "w16"
 unit_id = 2
 transport = "tcp"
 counter_bits = 16
-pulses_per_liter = 10.0
+pulses_per_liter = 3.0
+counter_start = 60000
 
 [[devices]]
 id = "wrtu"
@@ -56,7 +60,8 @@ unit_id = 3
 transport = "rtu"
 baud = 38400
 counter_bits = 16
-pulses_per_liter = 10.0
+pulses_per_liter = 3.0
+counter_start = 60000
 "#,
     )
 }
@@ -64,8 +69,8 @@ pulses_per_liter = 10.0
 pub fn devices() -> Vec<Dev> {
     vec![
         Dev::new("w32", 1, 32, 1.0),
-        Dev::new("w16", 2, 16, 10.0),
-        Dev { poll_ms: 150, timeout_ms: 500, ..Dev::new("wrtu", 3, 16, 10.0) },
+        Dev::new("w16", 2, 16, 3.0),
+        Dev { poll_ms: 150, timeout_ms: 500, ..Dev::new("wrtu", 3, 16, 3.0) },
     ]
 }
 
@@ -138,7 +143,7 @@ pub async fn check(url: &str, field: &Field, epochs_expected: usize, last: u64) 
         assert!(counted > 10_000, "{id}: water was pumped ({counted} pulses)");
     }
     for id in ["w16", "wrtu"] {
-        assert!(field.truth(id).rollovers >= 2, "16-bit counters wrapped: {:?}", field.truth(id));
+        assert!(field.truth(id).rollovers >= 1, "16-bit counters wrapped: {:?}", field.truth(id));
     }
 }
 
