@@ -7,16 +7,22 @@
 //! CAUDAL_BENCH_READINGS=1000000 CAUDAL_BENCH_BACKENDS=sqlite cargo bench -p caudal-collector --bench store
 //! ```
 //!
-//! Load: 100 agents × 10 points × 2 channels (level, counter) = 1,000 points;
-//! each agent sends batches of 5,000 readings in time order spread over one
-//! year, so aggregates are maintained as in production. SQLite is written by
-//! one task (it has one writer); PostgreSQL by 4 concurrent tasks.
+//! Load: 100 agents × 10 points × 2 channels (level, counter) = 1,000 points,
+//! batches of 5,000 readings in time order, aggregates maintained as in
+//! production. Two phases: a year of history (`CAUDAL_BENCH_READINGS`,
+//! default 10M, so sparse: ~1 reading per series per 105 min, every reading
+//! opens its own hourly bucket: the worst case for aggregate upkeep), then
+//! live ingest (`CAUDAL_BENCH_LIVE_READINGS`, default 2M, every series each
+//! minute, as agents poll). Queries run on everything stored. SQLite is
+//! written by one task (it has one writer); PostgreSQL by 4 concurrent tasks.
 //! PostgreSQL uses a fresh database (`CAUDAL_TEST_PG_URL`), dropped afterwards.
 
 use std::time::{Duration, Instant};
 
 use caudal_collector::store::{Resolution, SeriesQuery, Store};
-use caudal_protocol::{ChannelDesc, ChannelId, Coding, Epoch, Quality, Reading, Seq, UtcMillis, Variable};
+use caudal_protocol::{
+    ChannelDesc, ChannelId, Coding, Epoch, Quality, Reading, Seq, UtcMillis, Variable,
+};
 use sqlx::Connection;
 
 const AGENTS: usize = 100;
@@ -29,7 +35,10 @@ const YEAR_MS: i64 = 365 * 86_400_000;
 const QUERY_RUNS: usize = 200;
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
 }
 
 fn point_code(agent: usize, p: usize) -> String {
@@ -47,7 +56,10 @@ fn channels(agent: usize) -> Vec<ChannelDesc> {
                     point: point.clone(),
                     variable: Variable::Level,
                     unit: "m".to_owned(),
-                    coding: Coding::Linear { scale: 0.01, offset: 0.0 },
+                    coding: Coding::Linear {
+                        scale: 0.01,
+                        offset: 0.0,
+                    },
                     regulated: false,
                 },
                 ChannelDesc {
@@ -63,22 +75,48 @@ fn channels(agent: usize) -> Vec<ChannelDesc> {
         .collect()
 }
 
-/// Batch `n` (0-based) of an agent: ticks `n * ticks_per_batch ..`, one reading per channel per tick.
-fn batch(n: usize, ticks_per_agent: usize, tick_ms: i64) -> Vec<Reading> {
-    let ticks_per_batch = BATCH / CHANNELS_PER_AGENT;
-    let first_tick = n * ticks_per_batch;
-    let last_tick = std::cmp::min(first_tick + ticks_per_batch, ticks_per_agent);
+/// The time of an agent's tick: ticks `0..history` spread over the year before
+/// `START + YEAR_MS`, later ticks one minute apart after it (live polling).
+#[derive(Clone, Copy)]
+struct Timeline {
+    history_ticks: usize,
+    history_tick_ms: i64,
+}
+
+impl Timeline {
+    fn time(self, tick: usize) -> i64 {
+        let tick64 = i64::try_from(tick).unwrap();
+        let h = i64::try_from(self.history_ticks).unwrap();
+        if tick < self.history_ticks {
+            START + tick64 * self.history_tick_ms
+        } else {
+            START + YEAR_MS + (tick64 - h) * 60_000
+        }
+    }
+}
+
+/// The readings of ticks `first..last` of an agent, one reading per channel per tick.
+fn batch(first: usize, last: usize, timeline: Timeline) -> Vec<Reading> {
     let mut out = Vec::with_capacity(BATCH);
-    for tick in first_tick..last_tick {
-        let t = START + i64::try_from(tick).unwrap() * tick_ms;
+    for tick in first..last {
+        let t = timeline.time(tick);
         for ch in 0..CHANNELS_PER_AGENT {
             let seq = u64::try_from(tick * CHANNELS_PER_AGENT + ch + 1).unwrap();
             let tick64 = u64::try_from(tick).unwrap();
             let r = if ch % 2 == 0 {
-                let raw = i64::try_from(1000 + (tick64 * 7 + u64::try_from(ch).unwrap()) % 500).unwrap();
+                let raw =
+                    i64::try_from(1000 + (tick64 * 7 + u64::try_from(ch).unwrap()) % 500).unwrap();
                 #[allow(clippy::cast_precision_loss, reason = "small register values")]
                 let value = raw as f64 * 0.01;
-                Reading { seq: Seq(seq), channel: ChannelId(u32::try_from(ch).unwrap()), time: UtcMillis(t), raw, total_pulses: None, value, quality: Quality::Good }
+                Reading {
+                    seq: Seq(seq),
+                    channel: ChannelId(u32::try_from(ch).unwrap()),
+                    time: UtcMillis(t),
+                    raw,
+                    total_pulses: None,
+                    value,
+                    quality: Quality::Good,
+                }
             } else {
                 let pulses = tick64 * 13;
                 #[allow(clippy::cast_precision_loss, reason = "pulse totals stay below 2^53")]
@@ -99,25 +137,33 @@ fn batch(n: usize, ticks_per_agent: usize, tick_ms: i64) -> Vec<Reading> {
     out
 }
 
-async fn load(store: &Store, readings: usize, writers: usize) -> (usize, Duration) {
-    let ticks_per_agent = std::cmp::max(readings / AGENTS / CHANNELS_PER_AGENT, 1);
-    let tick_ms = std::cmp::max(YEAR_MS / i64::try_from(ticks_per_agent).unwrap(), 1);
-    let batches_per_agent = ticks_per_agent.div_ceil(BATCH / CHANNELS_PER_AGENT);
+/// Write ticks `ticks` of every agent, in batches of [`BATCH`] readings, with `writers` tasks.
+async fn load(
+    store: &Store,
+    ticks: std::ops::Range<usize>,
+    timeline: Timeline,
+    writers: usize,
+) -> (usize, Duration) {
+    let per_batch = BATCH / CHANNELS_PER_AGENT;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..writers {
         let store = store.clone();
+        let ticks = ticks.clone();
         tasks.push(tokio::spawn(async move {
             let mut written = 0usize;
             let descs: Vec<Vec<ChannelDesc>> = (0..AGENTS).map(channels).collect();
-            for n in 0..batches_per_agent {
+            for first in ticks.clone().step_by(per_batch) {
+                let last = std::cmp::min(first + per_batch, ticks.end);
                 for agent in (w..AGENTS).step_by(writers) {
-                    let b = batch(n, ticks_per_agent, tick_ms);
+                    let b = batch(first, last, timeline);
                     let id = format!("agent-{agent:03}");
                     let epoch = Epoch(u64::try_from(agent).unwrap() + 1);
-                    let last = b.last().map_or(0, |r| r.seq.0);
-                    let acked = store.write_batch(&id, epoch, &descs[agent], &b).await.expect("write_batch");
-                    assert_eq!(acked.0, last);
+                    let acked = store
+                        .write_batch(&id, epoch, &descs[agent], &b)
+                        .await
+                        .expect("write_batch");
+                    assert_eq!(acked.0, b.last().map_or(0, |r| r.seq.0));
                     written += b.len();
                 }
             }
@@ -138,7 +184,9 @@ fn p99(mut samples: Vec<Duration>) -> (Duration, Duration) {
 }
 
 async fn queries(store: &Store) -> ((Duration, Duration), (Duration, Duration), usize, usize) {
-    let codes: Vec<String> = (0..AGENTS).flat_map(|a| (0..POINTS_PER_AGENT).map(move |p| point_code(a, p))).collect();
+    let codes: Vec<String> = (0..AGENTS)
+        .flat_map(|a| (0..POINTS_PER_AGENT).map(move |p| point_code(a, p)))
+        .collect();
     let mut latest = Vec::with_capacity(QUERY_RUNS);
     let mut latest_rows = 0;
     for _ in 0..QUERY_RUNS {
@@ -173,39 +221,86 @@ async fn queries(store: &Store) -> ((Duration, Duration), (Duration, Duration), 
     (p99(latest), p99(series), latest_rows, buckets)
 }
 
-async fn bench(name: &str, store: Store, readings: usize, writers: usize) {
-    let (written, took) = load(&store, readings, writers).await;
-    let rate = written as f64 / took.as_secs_f64();
-    println!("{name}: wrote {written} readings in {:.1} s = {rate:.0} readings/s ({writers} writer task(s), batches of {BATCH})", took.as_secs_f64());
+#[allow(clippy::cast_precision_loss, reason = "throughput figures")]
+async fn bench(name: &str, store: Store, history: usize, live: usize, writers: usize) {
+    let history_ticks = std::cmp::max(history / AGENTS / CHANNELS_PER_AGENT, 1);
+    let live_ticks = live / AGENTS / CHANNELS_PER_AGENT;
+    let timeline = Timeline {
+        history_ticks,
+        history_tick_ms: std::cmp::max(YEAR_MS / i64::try_from(history_ticks).unwrap(), 1),
+    };
+    let (written, took) = load(&store, 0..history_ticks, timeline, writers).await;
+    println!(
+        "{name}: year of history: {written} readings in {:.1} s = {:.0} readings/s (one reading per series every {} min: each opens its own hourly bucket)",
+        took.as_secs_f64(),
+        written as f64 / took.as_secs_f64(),
+        timeline.history_tick_ms / 60_000
+    );
+    if live_ticks > 0 {
+        let (written, took) = load(
+            &store,
+            history_ticks..history_ticks + live_ticks,
+            timeline,
+            writers,
+        )
+        .await;
+        println!(
+            "{name}: live ingest: {written} readings in {:.1} s = {:.0} readings/s (every series polled each minute; {writers} writer task(s), batches of {BATCH})",
+            took.as_secs_f64(),
+            written as f64 / took.as_secs_f64()
+        );
+    }
     // Fresh tables: give the planner statistics, as autovacuum (or a job) would.
     store.analyze().await.expect("analyze");
     let ((l50, l99), (s50, s99), latest_rows, buckets) = queries(&store).await;
-    println!("{name}: latest values for 1,000 points ({latest_rows} series): p50 {l50:?}, p99 {l99:?} over {QUERY_RUNS} runs");
-    println!("{name}: one point's hourly series for a year ({buckets} buckets): p50 {s50:?}, p99 {s99:?} over {QUERY_RUNS} runs");
+    println!(
+        "{name}: latest values for 1,000 points ({latest_rows} series): p50 {l50:?}, p99 {l99:?} over {QUERY_RUNS} runs"
+    );
+    println!(
+        "{name}: one point's hourly series for a year ({buckets} buckets): p50 {s50:?}, p99 {s99:?} over {QUERY_RUNS} runs"
+    );
     store.close().await;
 }
 
-#[allow(clippy::cast_precision_loss, reason = "throughput figures")]
 fn main() {
-    let readings = env_usize("CAUDAL_BENCH_READINGS", 10_000_000);
-    let backends = std::env::var("CAUDAL_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".to_owned());
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let history = env_usize("CAUDAL_BENCH_READINGS", 10_000_000);
+    let live = env_usize("CAUDAL_BENCH_LIVE_READINGS", 2_000_000);
+    let backends =
+        std::env::var("CAUDAL_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".to_owned());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         if backends.contains("sqlite") {
             let dir = tempfile::tempdir().expect("tempdir");
             let url = format!("sqlite:{}", dir.path().join("bench.sqlite").display());
             let store = Store::connect_url(&url, 4).await.expect("sqlite");
-            bench("sqlite", store, readings, 1).await;
+            bench("sqlite", store, history, live, 1).await;
         }
         if backends.contains("postgres") {
-            let admin = std::env::var("CAUDAL_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+            let admin = std::env::var("CAUDAL_TEST_PG_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
             let name = format!("caudal_bench_{:08x}", rand::random::<u32>());
-            let mut c = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL unreachable: set CAUDAL_TEST_PG_URL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut c).await.expect("create");
-            let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
+            let mut c = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL unreachable: set CAUDAL_TEST_PG_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut c)
+                .await
+                .expect("create");
+            let url = format!(
+                "{}/{name}",
+                admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)
+            );
             let store = Store::connect_url(&url, 8).await.expect("postgres");
-            bench("postgres", store, readings, 4).await;
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)"))).execute(&mut c).await.expect("drop");
+            bench("postgres", store, history, live, 4).await;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE {name} WITH (FORCE)"
+            )))
+            .execute(&mut c)
+            .await
+            .expect("drop");
         }
     });
 }

@@ -52,13 +52,27 @@ impl Metrics {
         let stored = get(&self.stored);
         let mut out = String::new();
         let mut counter = |name: &str, help: &str, value: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
         };
-        counter(BATCHES_WRITTEN, "Batches committed, replays included.", get(&self.batches));
+        counter(
+            BATCHES_WRITTEN,
+            "Batches committed, replays included.",
+            get(&self.batches),
+        );
         counter(READINGS_RECEIVED, "Readings received in batches.", received);
         counter(READINGS_STORED, "Readings newly stored.", stored);
-        counter(READINGS_DUPLICATE, "Readings ignored as already stored.", received.saturating_sub(stored));
-        let _ = writeln!(out, "# HELP {HTTP_RESPONSES} HTTP responses by status class.\n# TYPE {HTTP_RESPONSES} counter");
+        counter(
+            READINGS_DUPLICATE,
+            "Readings ignored as already stored.",
+            received.saturating_sub(stored),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP {HTTP_RESPONSES} HTTP responses by status class.\n# TYPE {HTTP_RESPONSES} counter"
+        );
         for (i, c) in self.http.iter().enumerate() {
             let _ = writeln!(out, "{HTTP_RESPONSES}{{class=\"{}xx\"}} {}", i + 1, get(c));
         }
@@ -76,7 +90,13 @@ mod tests {
         m.batch_written(10, 7);
         m.http_response(404);
         let text = m.render();
-        assert!(text.contains("caudal_store_readings_duplicate_total 3"), "{text}");
-        assert!(text.contains("caudal_http_responses_total{class=\"4xx\"} 1"), "{text}");
+        assert!(
+            text.contains("caudal_store_readings_duplicate_total 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("caudal_http_responses_total{class=\"4xx\"} 1"),
+            "{text}"
+        );
     }
 }

@@ -194,6 +194,16 @@ impl IntColumn {
     }
 }
 
+fn diff(a: &[i64], b: &[i64]) -> Vec<i64> {
+    a.iter().zip(b).map(|(x, y)| x.wrapping_sub(*y)).collect()
+}
+
+fn add_into(a: &mut [i64], b: &[i64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x = x.wrapping_add(*y);
+    }
+}
+
 fn u64_to_i64(v: u64) -> i64 {
     i64::from_ne_bytes(v.to_ne_bytes())
 }
@@ -235,10 +245,26 @@ pub fn encode_batch(
         by_channel.entry(r.channel).or_default().push((i as u64, r));
     }
     let mut columns = Vec::with_capacity(by_channel.len());
+    let mut previous: Option<(Vec<i64>, Vec<i64>)> = None;
     for (channel, rows) in by_channel {
         let coding = coding(channel).ok_or(BatchError::UnknownChannel(channel.0))?;
         let offsets: Vec<i64> = rows.iter().map(|(i, _)| u64_to_i64(*i)).collect();
         let times: Vec<i64> = rows.iter().map(|(_, r)| r.time.0).collect();
+        let absolute = (IntColumn::encode(&offsets), IntColumn::encode(&times));
+        let relative = previous
+            .as_ref()
+            .filter(|(po, _)| po.len() == offsets.len())
+            .map(|(po, pt)| {
+                (
+                    IntColumn::encode(&diff(&offsets, po)),
+                    IntColumn::encode(&diff(&times, pt)),
+                )
+            });
+        let size = |c: &(IntColumn, IntColumn)| c.0.tokens.len() + c.1.tokens.len();
+        let (is_relative, (seq_offsets, time_column)) = match relative {
+            Some(rel) if size(&rel) < size(&absolute) => (true, rel),
+            _ => (false, absolute),
+        };
         let raw: Vec<i64> = rows.iter().map(|(_, r)| r.raw).collect();
         let totals = if matches!(coding, Coding::Counter { .. }) {
             let t: Vec<i64> = rows
@@ -266,13 +292,15 @@ pub fn encode_batch(
         }
         columns.push(Column {
             channel,
-            seq_offsets: IntColumn::encode(&offsets),
-            times: IntColumn::encode(&times),
+            relative: is_relative,
+            seq_offsets,
+            times: time_column,
             raw: IntColumn::encode(&raw),
             totals,
             values: Values { overrides },
             quality,
         });
+        previous = Some((offsets, times));
     }
     Ok(Batch {
         epoch,
@@ -319,14 +347,27 @@ impl Batch {
         }
         let count = self.count as usize;
         let mut slots: Vec<Option<Reading>> = vec![None; count];
+        let mut previous: Option<(Vec<i64>, Vec<i64>)> = None;
         for col in &self.columns {
             let ch = col.channel.0;
             let bad = |what| BatchError::Malformed { channel: ch, what };
             let coding = coding(col.channel).ok_or(BatchError::UnknownChannel(ch))?;
-            let offsets = col.seq_offsets.decode(self.count).map_err(bad)?;
+            let mut offsets = col.seq_offsets.decode(self.count).map_err(bad)?;
             let n = offsets.len();
             let n32 = col.seq_offsets.len;
-            let times = col.times.decode(n32).map_err(bad)?;
+            let mut times = col.times.decode(n32).map_err(bad)?;
+            if col.relative {
+                let Some((po, pt)) = previous.as_ref().filter(|(po, _)| po.len() == n) else {
+                    return Err(bad(
+                        "relative column without a previous column of the same length",
+                    ));
+                };
+                if times.len() != n {
+                    return Err(bad("columns of different lengths"));
+                }
+                add_into(&mut offsets, po);
+                add_into(&mut times, pt);
+            }
             let raw = col.raw.decode(n32).map_err(bad)?;
             if times.len() != n || raw.len() != n {
                 return Err(bad("columns of different lengths"));
@@ -384,6 +425,7 @@ impl Batch {
                     r.value = value;
                 }
             }
+            previous = Some((offsets, times));
         }
         slots
             .into_iter()
@@ -511,6 +553,49 @@ mod tests {
             assert!(a.same_as(b), "{a:?} != {b:?}");
         }
         assert_eq!(batch.last_seq(), Seq(20));
+    }
+
+    #[test]
+    fn channels_polled_together_are_coded_relative_to_the_first() {
+        let lin = |_| {
+            Some(Coding::Linear {
+                scale: 1.0,
+                offset: 0.0,
+            })
+        };
+        let mut readings = Vec::new();
+        let mut seq = 1;
+        // Two devices polled at irregular moments, three channels each, interleaved.
+        for (k, t) in [0i64, 990, 2013, 2995, 4002].into_iter().enumerate() {
+            for dev in [0u32, 1] {
+                for ch in 0..3 {
+                    let time = UtcMillis(t + i64::from(dev) * 333);
+                    let raw = i64::try_from(k).unwrap() * 10 + i64::from(ch);
+                    readings.push(Reading {
+                        seq: Seq(seq),
+                        channel: ChannelId(dev * 3 + ch),
+                        time,
+                        raw,
+                        total_pulses: None,
+                        value: raw as f64,
+                        quality: crate::Quality::Good,
+                    });
+                    seq += 1;
+                }
+            }
+        }
+        let batch = encode_batch(Epoch(1), &readings, lin).unwrap();
+        let relative: Vec<bool> = batch.columns.iter().map(|c| c.relative).collect();
+        assert_eq!(relative, [false, true, true, true, true, true]);
+        let back = batch.readings(lin).unwrap();
+        assert!(back.iter().zip(&readings).all(|(a, b)| a.same_as(b)));
+        // A relative first column is refused.
+        let mut broken = batch.clone();
+        broken.columns[0].relative = true;
+        assert!(matches!(
+            broken.readings(lin),
+            Err(BatchError::Malformed { .. })
+        ));
     }
 
     #[test]

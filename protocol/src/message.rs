@@ -163,6 +163,10 @@ pub struct Batch {
 pub struct Column {
     /// Which channel.
     pub channel: ChannelId,
+    /// When set, `seq_offsets` and `times` hold element-wise differences from
+    /// the previous column's (same length): channels of one device polled
+    /// together share times and sit at consecutive seqs, so this costs ~nothing.
+    pub relative: bool,
     /// `seq - first_seq` of each reading, ascending.
     pub seq_offsets: IntColumn,
     /// Agent UTC time in ms of each reading.

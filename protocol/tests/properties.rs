@@ -345,6 +345,7 @@ fn golden_batch() -> Vec<u8> {
         1, 1, 1, // epoch, first_seq, count
         1, // one column
         2, // channel
+        0, // relative: no (the first column never is)
         1, 0, 1, 3, // seq_offsets: len 1, order 0, 1 token byte: run of 1 zero
         1, 0, 2, 0xA0, 0x1F, // times
         1, 0, 1, 20, // raw

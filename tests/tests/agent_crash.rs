@@ -8,9 +8,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use caudal_sim::Field;
-use caudal_tests::harness::{Collector, Pki, TestDb, counted_pulses};
-use common::{AGENT, WELLS, agent_config, check, devices, drain, drive, field_config};
+use caudal_tests::harness::{TestDb, counted_pulses};
+use common::{AGENT, Scenario, WELLS, agent_config, devices, drive};
 
 const KILLS: u32 = 12;
 
@@ -25,14 +24,11 @@ fn spawn(config: &Path, log: &Path) -> Child {
 }
 
 async fn sigkill_mid_batch(db: TestDb) {
-    let pki = Pki::new();
-    let bundle = pki.enroll(AGENT);
-    let collector = Collector::start(&db.url, &pki.paths, "127.0.0.1:0".parse().unwrap()).await;
-    let field = Field::start(&field_config()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let sc = Scenario::start(db).await;
+    let (field, dir, addr) = (&sc.field, sc.dir.path(), sc.addr());
     // Writes dir/agent.toml; the process reads it.
-    let _ = agent_config(dir.path(), &field, &devices(), collector.addr, &bundle);
-    let config = dir.path().join("agent.toml");
+    let _ = agent_config(dir, field, &devices(), addr, &sc.bundle);
+    let config = dir.join("agent.toml");
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     let mut next = |n: u64| {
         rng ^= rng << 13;
@@ -41,38 +37,36 @@ async fn sigkill_mid_batch(db: TestDb) {
         rng % n
     };
     for round in 0..KILLS {
-        let mut child = spawn(&config, &dir.path().join(format!("agent-{round}.log")));
+        let mut child = spawn(&config, &dir.join(format!("agent-{round}.log")));
         // Steps of simulated time while it runs, then a kill at a random moment:
         // batches are in flight (linger 200 ms) most of the time.
-        drive(&field, 3 + u32::try_from(next(8)).unwrap()).await;
+        drive(field, 3 + u32::try_from(next(8)).unwrap()).await;
         tokio::time::sleep(Duration::from_millis(next(400))).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
     }
     // A last run that is allowed to finish: read the frozen counters, sync, stop.
-    let mut child = spawn(&config, &dir.path().join("agent-final.log"));
+    let mut child = spawn(&config, &dir.join("agent-final.log"));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     loop {
         let mut done = true;
         for id in WELLS {
-            if counted_pulses(&db.url, AGENT, id).await.abs_diff(field.truth(id).observable_pulses()) > 1 {
+            if counted_pulses(&sc.db.url, AGENT, id).await.abs_diff(field.truth(id).observable_pulses()) > 1 {
                 done = false;
             }
         }
         if done {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the collector never caught up with the field; logs in {}", dir.path().display());
+        assert!(tokio::time::Instant::now() < deadline, "the collector never caught up with the field; logs in {}", dir.display());
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // SIGTERM: a clean stop commits what it read.
     Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
     assert!(child.wait().unwrap().success(), "clean exit on SIGTERM");
-    let last = drain(dir.path(), &field, collector.addr, &bundle, &db.url).await;
-    check(&db.url, &field, 1, last).await;
-    assert!(collector.metrics.agent_counters(AGENT).sessions > u64::from(KILLS), "one session per agent start");
-    collector.stop().await;
-    field.shutdown().await;
+    let sessions = sc.collector.as_ref().unwrap().metrics.agent_counters(AGENT).sessions;
+    assert!(sessions > u64::from(KILLS), "one session per agent start: {sessions}");
+    sc.finish(addr, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

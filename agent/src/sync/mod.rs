@@ -194,18 +194,15 @@ pub async fn run(
             break;
         }
         metrics.connects.fetch_add(1, Relaxed);
-        let end = session_once(
-            &link,
-            &client,
-            &mut endpoints,
-            &agent_id,
+        let ctx = Ctx {
+            link: &link,
+            agent_id: &agent_id,
             digest,
-            &outbox,
-            &metrics,
-            &shutdown,
-            &mut backoff,
-        )
-        .await;
+            outbox: &outbox,
+            metrics: &metrics,
+            shutdown: &shutdown,
+        };
+        let end = session_once(&ctx, &client, &mut endpoints, &mut backoff).await;
         metrics.connected.store(0, Relaxed);
         match end {
             SessionEnd::Shutdown => break,
@@ -259,21 +256,24 @@ async fn read_message(recv: &mut quinn::RecvStream) -> anyhow::Result<Option<Mes
     Ok(Some(decode_payload(&payload)?))
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site; the pieces are the session's inputs"
-)]
+/// What every step of a session needs.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    link: &'a CollectorLink,
+    agent_id: &'a str,
+    digest: [u8; 32],
+    outbox: &'a Arc<Mutex<Outbox>>,
+    metrics: &'a SyncMetrics,
+    shutdown: &'a CancellationToken,
+}
+
 async fn session_once(
-    link: &CollectorLink,
+    ctx: &Ctx<'_>,
     client: &quinn::ClientConfig,
     endpoints: &mut HashMap<bool, quinn::Endpoint>,
-    agent_id: &str,
-    digest: [u8; 32],
-    outbox: &Arc<Mutex<Outbox>>,
-    metrics: &SyncMetrics,
-    shutdown: &CancellationToken,
     backoff: &mut Backoff,
 ) -> SessionEnd {
+    let Ctx { link, shutdown, .. } = *ctx;
     let addr: SocketAddr = match tokio::net::lookup_host(&link.address)
         .await
         .map(|mut a| a.next())
@@ -303,7 +303,7 @@ async fn session_once(
     };
     let result = tokio::select! {
         () = shutdown.cancelled() => return SessionEnd::Shutdown,
-        r = stream(endpoint, addr, link, agent_id, digest, outbox, metrics, shutdown, backoff) => r,
+        r = stream(ctx, endpoint, addr, backoff) => r,
     };
     match result {
         Ok(()) => SessionEnd::Shutdown,
@@ -311,21 +311,13 @@ async fn session_once(
     }
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site; the pieces are the session's inputs"
-)]
 async fn stream(
+    ctx: &Ctx<'_>,
     endpoint: &quinn::Endpoint,
     addr: SocketAddr,
-    link: &CollectorLink,
-    agent_id: &str,
-    digest: [u8; 32],
-    outbox: &Arc<Mutex<Outbox>>,
-    metrics: &SyncMetrics,
-    shutdown: &CancellationToken,
     backoff: &mut Backoff,
 ) -> Result<(), SessionEnd> {
+    let Ctx { link, metrics, .. } = *ctx;
     let connecting = endpoint
         .connect(addr, &link.server_name)
         .map_err(|e| anyhow::anyhow!("connecting to {addr}: {e}"))?;
@@ -333,10 +325,7 @@ async fn stream(
         .await
         .map_err(|_| anyhow::anyhow!("no answer from {addr} within {CONNECT_TIMEOUT:?}"))?
         .map_err(|e| anyhow::anyhow!("handshake with {addr}: {e}"))?;
-    let result = streaming(
-        &conn, agent_id, digest, link, outbox, metrics, shutdown, backoff,
-    )
-    .await;
+    let result = streaming(ctx, &conn, backoff).await;
     let stats = conn.stats();
     metrics
         .udp_bytes_sent
@@ -350,20 +339,8 @@ async fn stream(
     result
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site; the pieces are the session's inputs"
-)]
-async fn streaming(
-    conn: &quinn::Connection,
-    agent_id: &str,
-    digest: [u8; 32],
-    link: &CollectorLink,
-    outbox: &Arc<Mutex<Outbox>>,
-    metrics: &SyncMetrics,
-    shutdown: &CancellationToken,
-    backoff: &mut Backoff,
-) -> Result<(), SessionEnd> {
+async fn streaming(ctx: &Ctx<'_>, conn: &quinn::Connection, backoff: &mut Backoff) -> Result<(), SessionEnd> {
+    let Ctx { link, agent_id, digest, outbox, metrics, shutdown } = *ctx;
     let (mut send, mut recv) = conn.open_bi().await.map_err(anyhow::Error::from)?;
     let (epoch, channels, local_acked, last) = blocking(outbox, |o| {
         o.refresh()?;

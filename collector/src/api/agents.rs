@@ -53,6 +53,16 @@ impl From<AgentState> for AgentDto {
 #[utoipa::path(get, path = "/agents", tag = "agents",
     security(("token" = ["read_agents"])),
     responses((status = 200, body = [AgentDto]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_agents(_auth: Authorized<ReadAgents>, State(s): State<AppState>) -> Result<Json<Vec<AgentDto>>, ApiError> {
-    Ok(Json(s.store.agents().await?.into_iter().map(AgentDto::from).collect()))
+pub async fn list_agents(
+    _auth: Authorized<ReadAgents>,
+    State(s): State<AppState>,
+) -> Result<Json<Vec<AgentDto>>, ApiError> {
+    Ok(Json(
+        s.store
+            .agents()
+            .await?
+            .into_iter()
+            .map(AgentDto::from)
+            .collect(),
+    ))
 }

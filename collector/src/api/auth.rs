@@ -51,7 +51,10 @@ pub struct Authorized<G> {
 impl<G: Guard> FromRequestParts<AppState> for Authorized<G> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(AUTHORIZATION)
@@ -60,7 +63,11 @@ impl<G: Guard> FromRequestParts<AppState> for Authorized<G> {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 128)
             .ok_or_else(ApiError::unauthorized)?;
-        let user = state.store.user_by_token(&TokenHash::of(token)).await?.ok_or_else(ApiError::unauthorized)?;
+        let user = state
+            .store
+            .user_by_token(&TokenHash::of(token))
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
         if !allows(user.role, G::PERMISSION) {
             return Err(ApiError::forbidden(format!(
                 "role `{}` lacks the permission `{}`",
@@ -68,6 +75,9 @@ impl<G: Guard> FromRequestParts<AppState> for Authorized<G> {
                 G::PERMISSION.as_str()
             )));
         }
-        Ok(Authorized { user, _guard: PhantomData })
+        Ok(Authorized {
+            user,
+            _guard: PhantomData,
+        })
     }
 }

@@ -32,7 +32,14 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, kind: &'static str, error: impl Into<String>) -> ApiError {
-        ApiError { status, body: ErrorBody { error: error.into(), kind, field: None } }
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: error.into(),
+                kind,
+                field: None,
+            },
+        }
     }
 
     /// 400 about one field or parameter.
@@ -45,7 +52,11 @@ impl ApiError {
     /// 401: no token, or not a valid one.
     #[must_use]
     pub fn unauthorized() -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing or invalid API token (send `Authorization: Bearer <token>`)")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or invalid API token (send `Authorization: Bearer <token>`)",
+        )
     }
 
     /// 403: the token's role may not do this.
@@ -61,7 +72,11 @@ impl ApiError {
     /// 503 after logging the cause.
     fn unavailable(cause: &dyn std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "storage failed while serving a request");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "storage is unavailable, try again later")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "storage is unavailable, try again later",
+        )
     }
 
     /// The status code.
@@ -75,7 +90,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut resp = (self.status, Json(self.body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         resp
     }
@@ -84,10 +102,16 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e.kind() {
-            StoreErrorKind::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
-            StoreErrorKind::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            StoreErrorKind::NotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            StoreErrorKind::Conflict => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
             StoreErrorKind::Invalid => match e {
-                StoreError::Invalid { field, message } => ApiError::bad_field(field, format!("invalid {field}: {message}")),
+                StoreError::Invalid { field, message } => {
+                    ApiError::bad_field(field, format!("invalid {field}: {message}"))
+                }
                 other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
             },
             StoreErrorKind::Unavailable => ApiError::unavailable(&e),

@@ -82,7 +82,10 @@ struct BearerToken;
 impl Modify for BearerToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -129,8 +132,13 @@ pub fn app(state: AppState) -> Router {
     let (router, _doc) = router().split_for_parts();
     router
         .fallback(fallback)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), count_status))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(state.limits.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_status,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            state.limits.max_body_bytes,
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             state.limits.request_timeout,
@@ -143,14 +151,22 @@ pub fn app(state: AppState) -> Router {
 ///
 /// # Errors
 /// An I/O error of the listener.
-pub async fn run(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "HTTP API listening");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// RFC 3339 with milliseconds, UTC.
 pub(crate) fn rfc3339(t: UtcMillis) -> String {
-    chrono::DateTime::from_timestamp_millis(t.0)
-        .map_or_else(|| t.0.to_string(), |d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    chrono::DateTime::from_timestamp_millis(t.0).map_or_else(
+        || t.0.to_string(),
+        |d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    )
 }

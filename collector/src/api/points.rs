@@ -90,13 +90,21 @@ impl PointUpdate {
         let kind = match self.kind.as_deref() {
             None => None,
             Some(k) => Some(PointKind::parse(k).ok_or_else(|| {
-                ApiError::bad_field("kind", format!("unknown kind `{k}`; expected well, river, lake, reservoir, spring or drain"))
+                ApiError::bad_field(
+                    "kind",
+                    format!(
+                        "unknown kind `{k}`; expected well, river, lake, reservoir, spring or drain"
+                    ),
+                )
             })?),
         };
         let status = match self.status.as_deref() {
             None => None,
             Some(s) => Some(PointStatus::parse(s).ok_or_else(|| {
-                ApiError::bad_field("status", format!("unknown status `{s}`; expected unregistered, active or inactive"))
+                ApiError::bad_field(
+                    "status",
+                    format!("unknown status `{s}`; expected unregistered, active or inactive"),
+                )
             })?),
         };
         Ok(PointPatch {
@@ -115,8 +123,18 @@ impl PointUpdate {
 #[utoipa::path(get, path = "/points", tag = "points",
     security(("token" = ["read_data"])),
     responses((status = 200, body = [PointDto]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_points(_auth: Authorized<ReadData>, State(s): State<AppState>) -> Result<Json<Vec<PointDto>>, ApiError> {
-    Ok(Json(s.store.list_points().await?.into_iter().map(PointDto::from).collect()))
+pub async fn list_points(
+    _auth: Authorized<ReadData>,
+    State(s): State<AppState>,
+) -> Result<Json<Vec<PointDto>>, ApiError> {
+    Ok(Json(
+        s.store
+            .list_points()
+            .await?
+            .into_iter()
+            .map(PointDto::from)
+            .collect(),
+    ))
 }
 
 /// Create a point.
@@ -130,7 +148,10 @@ pub async fn create_point(
     ApiJson(body): ApiJson<PointCreate>,
 ) -> Result<(StatusCode, Json<PointDto>), ApiError> {
     let patch = body.fields.into_patch()?;
-    let p = s.store.create_point(&body.code, &patch, UtcMillis::now()).await?;
+    let p = s
+        .store
+        .create_point(&body.code, &patch, UtcMillis::now())
+        .await?;
     Ok((StatusCode::CREATED, Json(p.into())))
 }
 
@@ -159,7 +180,12 @@ pub async fn update_point(
     ApiJson(body): ApiJson<PointUpdate>,
 ) -> Result<Json<PointDto>, ApiError> {
     let patch = body.into_patch()?;
-    Ok(Json(s.store.update_point(&code, &patch, UtcMillis::now()).await?.into()))
+    Ok(Json(
+        s.store
+            .update_point(&code, &patch, UtcMillis::now())
+            .await?
+            .into(),
+    ))
 }
 
 /// The latest reading of one series.
@@ -202,7 +228,14 @@ pub async fn point_latest(
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<LatestDto>>, ApiError> {
     s.store.get_point(&code).await?;
-    Ok(Json(s.store.latest(&[code]).await?.into_iter().map(LatestDto::from).collect()))
+    Ok(Json(
+        s.store
+            .latest(&[code])
+            .await?
+            .into_iter()
+            .map(LatestDto::from)
+            .collect(),
+    ))
 }
 
 /// Which points.
@@ -222,10 +255,28 @@ pub async fn latest(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<LatestParams>,
 ) -> Result<Json<Vec<LatestDto>>, ApiError> {
-    let codes: Vec<String> =
-        q.points.as_deref().map(|p| p.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
+    let codes: Vec<String> = q
+        .points
+        .as_deref()
+        .map(|p| {
+            p.split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     if codes.len() > 10_000 {
-        return Err(ApiError::bad_field("points", "at most 10000 point codes per request"));
+        return Err(ApiError::bad_field(
+            "points",
+            "at most 10000 point codes per request",
+        ));
     }
-    Ok(Json(s.store.latest(&codes).await?.into_iter().map(LatestDto::from).collect()))
+    Ok(Json(
+        s.store
+            .latest(&codes)
+            .await?
+            .into_iter()
+            .map(LatestDto::from)
+            .collect(),
+    ))
 }

@@ -89,7 +89,12 @@ pub struct SeriesDto {
 }
 
 fn reading_dto(r: RawRow) -> ReadingDto {
-    ReadingDto { time: rfc3339(r.time), value: r.value, raw: r.raw, quality: codec::quality_to_text(r.quality).into_owned() }
+    ReadingDto {
+        time: rfc3339(r.time),
+        value: r.value,
+        raw: r.raw,
+        quality: codec::quality_to_text(r.quality).into_owned(),
+    }
 }
 
 fn bucket_dto(b: AggRow) -> BucketDto {
@@ -107,7 +112,12 @@ fn bucket_dto(b: AggRow) -> BucketDto {
 fn parse_time(field: &str, s: &str) -> Result<UtcMillis, ApiError> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| UtcMillis(t.timestamp_millis()))
-        .map_err(|e| ApiError::bad_field(field, format!("`{s}` is not an RFC 3339 time ({e}), e.g. 2024-03-01T00:00:00Z")))
+        .map_err(|e| {
+            ApiError::bad_field(
+                field,
+                format!("`{s}` is not an RFC 3339 time ({e}), e.g. 2024-03-01T00:00:00Z"),
+            )
+        })
 }
 
 fn resolution_name(r: Resolution) -> &'static str {
@@ -119,16 +129,33 @@ fn resolution_name(r: Resolution) -> &'static str {
 }
 
 /// Check the path and parameters (pure; every refusal names its field).
-fn build_query(code: String, variable: &str, p: SeriesParams, max_limit: u32, now: UtcMillis) -> Result<SeriesQuery, ApiError> {
+fn build_query(
+    code: String,
+    variable: &str,
+    p: SeriesParams,
+    max_limit: u32,
+    now: UtcMillis,
+) -> Result<SeriesQuery, ApiError> {
     let variable = Variable::parse(variable).ok_or_else(|| {
         let names: Vec<&str> = Variable::ALL.iter().map(|v| v.as_str()).collect();
-        ApiError::bad_field("variable", format!("unknown variable `{variable}`; expected one of {}", names.join(", ")))
+        ApiError::bad_field(
+            "variable",
+            format!(
+                "unknown variable `{variable}`; expected one of {}",
+                names.join(", ")
+            ),
+        )
     })?;
     let resolution = match p.resolution.as_deref() {
         None | Some("raw") => Resolution::Raw,
         Some("hour") => Resolution::Hour,
         Some("day") => Resolution::Day,
-        Some(other) => return Err(ApiError::bad_field("resolution", format!("unknown resolution `{other}`; expected raw, hour or day"))),
+        Some(other) => {
+            return Err(ApiError::bad_field(
+                "resolution",
+                format!("unknown resolution `{other}`; expected raw, hour or day"),
+            ));
+        }
     };
     let to = match &p.to {
         Some(t) => parse_time("to", t)?,
@@ -143,13 +170,27 @@ fn build_query(code: String, variable: &str, p: SeriesParams, max_limit: u32, no
     }
     let limit = p.limit.unwrap_or(std::cmp::min(DEFAULT_LIMIT, max_limit));
     if limit == 0 || limit > max_limit {
-        return Err(ApiError::bad_field("limit", format!("limit must be between 1 and {max_limit}")));
+        return Err(ApiError::bad_field(
+            "limit",
+            format!("limit must be between 1 and {max_limit}"),
+        ));
     }
-    let after = match &p.cursor {
-        None => None,
-        Some(c) => Some(Cursor::decode(c).ok_or_else(|| ApiError::bad_field("cursor", "not a cursor returned by this API"))?),
-    };
-    Ok(SeriesQuery { point: code, variable, resolution, from, to, after, limit })
+    let after =
+        match &p.cursor {
+            None => None,
+            Some(c) => Some(Cursor::decode(c).ok_or_else(|| {
+                ApiError::bad_field("cursor", "not a cursor returned by this API")
+            })?),
+        };
+    Ok(SeriesQuery {
+        point: code,
+        variable,
+        resolution,
+        from,
+        to,
+        after,
+        limit,
+    })
 }
 
 /// One page of a series.
@@ -193,7 +234,10 @@ pub async fn series_csv(
     ApiQuery(p): ApiQuery<SeriesParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     if p.cursor.is_some() || p.limit.is_some() {
-        return Err(ApiError::bad_field("limit", "the CSV export covers the whole range: leave out `limit` and `cursor`"));
+        return Err(ApiError::bad_field(
+            "limit",
+            "the CSV export covers the whole range: leave out `limit` and `cursor`",
+        ));
     }
     let mut q = build_query(code, &variable, p, s.limits.max_page_rows, UtcMillis::now())?;
     q.limit = s.limits.max_page_rows;
@@ -209,14 +253,29 @@ pub async fn series_csv(
             SeriesRows::Raw(rows) => {
                 for r in rows {
                     let value = r.value.map(|v| v.to_string()).unwrap_or_default();
-                    let _ = writeln!(out, "{},{value},{},{}", rfc3339(r.time), r.raw, codec::quality_to_text(r.quality));
+                    let _ = writeln!(
+                        out,
+                        "{},{value},{},{}",
+                        rfc3339(r.time),
+                        r.raw,
+                        codec::quality_to_text(r.quality)
+                    );
                     rows_out += 1;
                 }
             }
             SeriesRows::Agg(rows) => {
                 for b in rows {
                     let inc = b.increase.map(|v| v.to_string()).unwrap_or_default();
-                    let _ = writeln!(out, "{},{},{},{},{},{},{inc}", rfc3339(b.bucket), b.count, b.min, b.max, b.mean, b.last);
+                    let _ = writeln!(
+                        out,
+                        "{},{},{},{},{},{},{inc}",
+                        rfc3339(b.bucket),
+                        b.count,
+                        b.min,
+                        b.max,
+                        b.mean,
+                        b.last
+                    );
                     rows_out += 1;
                 }
             }
@@ -224,7 +283,10 @@ pub async fn series_csv(
         if rows_out > u64::from(s.limits.max_export_rows) {
             return Err(ApiError::bad_field(
                 "from",
-                format!("the export would exceed {} rows: narrow the range", s.limits.max_export_rows),
+                format!(
+                    "the export would exceed {} rows: narrow the range",
+                    s.limits.max_export_rows
+                ),
             ));
         }
         match page.next {
@@ -232,15 +294,30 @@ pub async fn series_csv(
             None => break,
         }
     }
-    let filename = format!("attachment; filename=\"{}_{}.csv\"", q.point, q.variable.as_str());
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, filename)], out))
+    let filename = format!(
+        "attachment; filename=\"{}_{}.csv\"",
+        q.point,
+        q.variable.as_str()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        out,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn params(resolution: Option<&str>, from: Option<&str>, to: Option<&str>, limit: Option<u32>) -> SeriesParams {
+    fn params(
+        resolution: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        limit: Option<u32>,
+    ) -> SeriesParams {
         SeriesParams {
             resolution: resolution.map(str::to_owned),
             from: from.map(str::to_owned),
@@ -257,20 +334,52 @@ mod tests {
     #[test]
     fn parameters_are_checked_and_named() {
         let now = UtcMillis(1_709_251_200_000);
-        let q = build_query("W".into(), "level", params(None, None, None, None), 10_000, now).unwrap();
-        assert_eq!((q.resolution, q.to, q.from, q.limit), (Resolution::Raw, now, UtcMillis(now.0 - DEFAULT_SPAN_MS), 1000));
+        let q = build_query(
+            "W".into(),
+            "level",
+            params(None, None, None, None),
+            10_000,
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            (q.resolution, q.to, q.from, q.limit),
+            (
+                Resolution::Raw,
+                now,
+                UtcMillis(now.0 - DEFAULT_SPAN_MS),
+                1000
+            )
+        );
         let cases = [
             (params(None, None, None, Some(10_001)), "limit"),
             (params(None, None, None, Some(0)), "limit"),
             (params(Some("minute"), None, None, None), "resolution"),
             (params(None, Some("yesterday"), None, None), "from"),
-            (params(None, Some("2024-03-02T00:00:00Z"), Some("2024-03-01T00:00:00Z"), None), "from"),
+            (
+                params(
+                    None,
+                    Some("2024-03-02T00:00:00Z"),
+                    Some("2024-03-01T00:00:00Z"),
+                    None,
+                ),
+                "from",
+            ),
         ];
         for (p, field) in cases {
             let dbg = e_body(&build_query("W".into(), "level", p, 10_000, now).unwrap_err());
             assert!(dbg.contains(&format!("field: Some(\"{field}\")")), "{dbg}");
         }
-        let dbg = e_body(&build_query("W".into(), "depth", params(None, None, None, None), 10_000, now).unwrap_err());
+        let dbg = e_body(
+            &build_query(
+                "W".into(),
+                "depth",
+                params(None, None, None, None),
+                10_000,
+                now,
+            )
+            .unwrap_err(),
+        );
         assert!(dbg.contains("unknown variable `depth`"), "{dbg}");
     }
 }

@@ -20,13 +20,23 @@ pub async fn healthz(State(s): State<AppState>) -> Result<&'static str, ApiError
 #[utoipa::path(get, path = "/metrics", tag = "system",
     security(("token" = ["read_metrics"])),
     responses((status = 200, description = "Prometheus text", content_type = "text/plain"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn metrics(_auth: Authorized<ReadMetrics>, State(s): State<AppState>) -> impl IntoResponse {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.store.metrics().render())
+pub async fn metrics(
+    _auth: Authorized<ReadMetrics>,
+    State(s): State<AppState>,
+) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.store.metrics().render(),
+    )
 }
 
 /// This API's OpenAPI 3.1 document (no token needed).
 #[utoipa::path(get, path = "/openapi.json", tag = "system",
     responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
 pub async fn openapi_json() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], super::openapi_text())
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        super::openapi_text(),
+    )
 }

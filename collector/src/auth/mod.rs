@@ -28,7 +28,13 @@ pub enum Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Supervisor, Role::Technician, Role::Operator, Role::Guest];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Supervisor,
+        Role::Technician,
+        Role::Operator,
+        Role::Guest,
+    ];
 
     /// The spelling in the database, CLI and API.
     #[must_use]
@@ -106,7 +112,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Role as R;
     match permission {
         P::ReadData => true,
-        P::ReadAgents | P::ReadMetrics => matches!(role, R::Admin | R::Supervisor | R::Technician | R::Operator),
+        P::ReadAgents | P::ReadMetrics => {
+            matches!(role, R::Admin | R::Supervisor | R::Technician | R::Operator)
+        }
         P::EditPoints => matches!(role, R::Admin | R::Supervisor | R::Operator),
         P::CreatePoints => matches!(role, R::Admin | R::Supervisor),
     }
@@ -151,8 +159,19 @@ mod tests {
             }
         };
         expect(Permission::ReadData, &Role::ALL);
-        expect(Permission::ReadAgents, &[Role::Admin, Role::Supervisor, Role::Technician, Role::Operator]);
-        expect(Permission::EditPoints, &[Role::Admin, Role::Supervisor, Role::Operator]);
+        expect(
+            Permission::ReadAgents,
+            &[
+                Role::Admin,
+                Role::Supervisor,
+                Role::Technician,
+                Role::Operator,
+            ],
+        );
+        expect(
+            Permission::EditPoints,
+            &[Role::Admin, Role::Supervisor, Role::Operator],
+        );
         expect(Permission::CreatePoints, &[Role::Admin, Role::Supervisor]);
     }
 

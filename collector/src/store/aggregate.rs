@@ -135,7 +135,9 @@ pub(crate) fn fold(samples: impl IntoIterator<Item = Sample>) -> Fold {
                 .and_modify(|b| b.merge(&d))
                 .or_insert(d);
             if s.counter {
-                let m = counters.entry((s.point, s.variable, period, s.agent, s.epoch, bucket)).or_insert(value);
+                let m = counters
+                    .entry((s.point, s.variable, period, s.agent, s.epoch, bucket))
+                    .or_insert(value);
                 *m = m.max(value);
                 touched
                     .entry((s.point, s.variable, period))
@@ -151,22 +153,26 @@ pub(crate) fn fold(samples: impl IntoIterator<Item = Sample>) -> Fold {
         buckets: buckets.into_values().collect(),
         counters: counters
             .into_iter()
-            .map(|((point, variable, period, agent, epoch, bucket), max_total)| CounterMax {
-                point,
-                variable,
-                period,
-                agent,
-                epoch,
-                bucket,
-                max_total,
-            })
+            .map(
+                |((point, variable, period, agent, epoch, bucket), max_total)| CounterMax {
+                    point,
+                    variable,
+                    period,
+                    agent,
+                    epoch,
+                    bucket,
+                    max_total,
+                },
+            )
             .collect(),
         touched,
     }
 }
 
 /// The latest reading of each series in a batch: `(point, variable) -> index`.
-pub(crate) fn latest_of<'a>(items: impl IntoIterator<Item = (usize, i64, i64, i64)> + 'a) -> Vec<usize> {
+pub(crate) fn latest_of<'a>(
+    items: impl IntoIterator<Item = (usize, i64, i64, i64)> + 'a,
+) -> Vec<usize> {
     let mut best: BTreeMap<(i64, i64), (i64, usize)> = BTreeMap::new();
     for (i, point, variable, time) in items {
         best.entry((point, variable))
@@ -185,7 +191,15 @@ mod tests {
     use super::*;
 
     fn sample(time: i64, value: f64, counter: bool) -> Sample {
-        Sample { point: 1, variable: 2, agent: 3, epoch: 4, counter, time, value: Some(value) }
+        Sample {
+            point: 1,
+            variable: 2,
+            agent: 3,
+            epoch: 4,
+            counter,
+            time,
+            value: Some(value),
+        }
     }
 
     #[test]
@@ -198,11 +212,26 @@ mod tests {
 
     #[test]
     fn fold_keeps_min_max_sum_last_per_bucket() {
-        let f = fold([sample(10, 5.0, false), sample(20, 1.0, false), sample(15, 9.0, false), sample(HOUR_MS, 2.0, false)]);
+        let f = fold([
+            sample(10, 5.0, false),
+            sample(20, 1.0, false),
+            sample(15, 9.0, false),
+            sample(HOUR_MS, 2.0, false),
+        ]);
         let hours: Vec<_> = f.buckets.iter().filter(|b| b.period == HOUR_MS).collect();
         assert_eq!(hours.len(), 2);
         let h0 = hours[0];
-        assert_eq!((h0.count, h0.sum, h0.min, h0.max, h0.last_time, h0.last_value), (3, 15.0, 1.0, 9.0, 20, 1.0));
+        assert_eq!(
+            (
+                h0.count,
+                h0.sum,
+                h0.min,
+                h0.max,
+                h0.last_time,
+                h0.last_value
+            ),
+            (3, 15.0, 1.0, 9.0, 20, 1.0)
+        );
         let days: Vec<_> = f.buckets.iter().filter(|b| b.period == DAY_MS).collect();
         assert_eq!(days.len(), 1);
         assert_eq!(days[0].count, 4);
@@ -211,16 +240,44 @@ mod tests {
 
     #[test]
     fn fold_tracks_counter_maxima_and_touched_ranges() {
-        let f = fold([sample(10, 1.5, true), sample(20, 2.5, true), sample(2 * HOUR_MS, 4.0, true)]);
-        let hourly: Vec<_> = f.counters.iter().filter(|c| c.period == HOUR_MS).map(|c| (c.bucket, c.max_total)).collect();
+        let f = fold([
+            sample(10, 1.5, true),
+            sample(20, 2.5, true),
+            sample(2 * HOUR_MS, 4.0, true),
+        ]);
+        let hourly: Vec<_> = f
+            .counters
+            .iter()
+            .filter(|c| c.period == HOUR_MS)
+            .map(|c| (c.bucket, c.max_total))
+            .collect();
         assert_eq!(hourly, vec![(0, 2.5), (2 * HOUR_MS, 4.0)]);
         assert_eq!(f.touched.get(&(1, 2, HOUR_MS)), Some(&(0, 2 * HOUR_MS)));
     }
 
     #[test]
     fn merge_is_order_independent() {
-        let a = BucketDelta { point: 1, variable: 1, period: HOUR_MS, bucket: 0, count: 2, sum: 3.0, min: 1.0, max: 2.0, last_time: 5, last_value: 2.0 };
-        let b = BucketDelta { count: 1, sum: 7.0, min: 7.0, max: 7.0, last_time: 3, last_value: 7.0, ..a };
+        let a = BucketDelta {
+            point: 1,
+            variable: 1,
+            period: HOUR_MS,
+            bucket: 0,
+            count: 2,
+            sum: 3.0,
+            min: 1.0,
+            max: 2.0,
+            last_time: 5,
+            last_value: 2.0,
+        };
+        let b = BucketDelta {
+            count: 1,
+            sum: 7.0,
+            min: 7.0,
+            max: 7.0,
+            last_time: 3,
+            last_value: 7.0,
+            ..a
+        };
         let mut ab = a;
         ab.merge(&b);
         let mut ba = b;
@@ -231,6 +288,9 @@ mod tests {
 
     #[test]
     fn latest_picks_greatest_time_per_series() {
-        assert_eq!(latest_of([(0, 1, 1, 10), (1, 1, 1, 30), (2, 1, 1, 20), (3, 2, 1, 5)]), vec![1, 3]);
+        assert_eq!(
+            latest_of([(0, 1, 1, 10), (1, 1, 1, 30), (2, 1, 1, 20), (3, 2, 1, 5)]),
+            vec![1, 3]
+        );
     }
 }

@@ -74,13 +74,19 @@ pub fn quality_from_text(s: &str) -> Option<Quality> {
 /// The id of a variable in the `variables` table.
 #[must_use]
 pub fn variable_id(v: Variable) -> i64 {
-    Variable::ALL.iter().position(|x| *x == v).and_then(|i| i64::try_from(i).ok()).unwrap_or(-1)
+    Variable::ALL
+        .iter()
+        .position(|x| *x == v)
+        .and_then(|i| i64::try_from(i).ok())
+        .unwrap_or(-1)
 }
 
 /// The variable of a `variables` id.
 #[must_use]
 pub fn variable_from_id(id: i64) -> Option<Variable> {
-    usize::try_from(id).ok().and_then(|i| Variable::ALL.get(i).copied())
+    usize::try_from(id)
+        .ok()
+        .and_then(|i| Variable::ALL.get(i).copied())
 }
 
 /// An epoch as stored.
@@ -122,7 +128,10 @@ mod tests {
                 assert_eq!(quality_from_text(&quality_to_text(q)), Some(q), "{q:?}");
             }
         }
-        assert_eq!(quality_to_text(Quality::Bad(Reason::Exception(2))), "bad:exception:2");
+        assert_eq!(
+            quality_to_text(Quality::Bad(Reason::Exception(2))),
+            "bad:exception:2"
+        );
         assert_eq!(quality_from_text("bad:exception:999"), None);
         assert_eq!(quality_from_text("meh"), None);
     }

@@ -72,7 +72,9 @@ pub(crate) fn plan(contiguous: u64, nearby: &[SeqRange], seqs: &[u64]) -> Plan {
     let mut merged: Vec<SeqRange> = Vec::new();
     for r in all {
         match merged.last_mut() {
-            Some(m) if r.first <= m.last.saturating_add(1) => m.last = std::cmp::max(m.last, r.last),
+            Some(m) if r.first <= m.last.saturating_add(1) => {
+                m.last = std::cmp::max(m.last, r.last)
+            }
             _ => merged.push(r),
         }
     }
@@ -83,9 +85,18 @@ pub(crate) fn plan(contiguous: u64, nearby: &[SeqRange], seqs: &[u64]) -> Plan {
         contiguous = std::cmp::max(contiguous, first.last);
         merged.remove(0);
     }
-    let delete = nearby.iter().filter(|r| !merged.contains(r)).map(|r| r.first).collect();
+    let delete = nearby
+        .iter()
+        .filter(|r| !merged.contains(r))
+        .map(|r| r.first)
+        .collect();
     let insert = merged.into_iter().filter(|r| !nearby.contains(r)).collect();
-    Plan { fresh, delete, insert, contiguous }
+    Plan {
+        fresh,
+        delete,
+        insert,
+        contiguous,
+    }
 }
 
 #[cfg(test)]
@@ -97,31 +108,135 @@ mod tests {
     }
 
     fn check(contiguous: u64, nearby: &[SeqRange], seqs: &[u64], expected: Plan) {
-        assert_eq!(plan(contiguous, nearby, seqs), expected, "c={contiguous} nearby={nearby:?} seqs={seqs:?}");
+        assert_eq!(
+            plan(contiguous, nearby, seqs),
+            expected,
+            "c={contiguous} nearby={nearby:?} seqs={seqs:?}"
+        );
     }
 
     #[test]
     fn plans() {
         // In order from the start.
-        check(0, &[], &[1, 2, 3], Plan { fresh: vec![0, 1, 2], delete: vec![], insert: vec![], contiguous: 3 });
+        check(
+            0,
+            &[],
+            &[1, 2, 3],
+            Plan {
+                fresh: vec![0, 1, 2],
+                delete: vec![],
+                insert: vec![],
+                contiguous: 3,
+            },
+        );
         // Full replay.
-        check(3, &[], &[1, 2, 3], Plan { fresh: vec![], delete: vec![], insert: vec![], contiguous: 3 });
+        check(
+            3,
+            &[],
+            &[1, 2, 3],
+            Plan {
+                fresh: vec![],
+                delete: vec![],
+                insert: vec![],
+                contiguous: 3,
+            },
+        );
         // Overlap.
-        check(3, &[], &[2, 3, 4, 5], Plan { fresh: vec![2, 3], delete: vec![], insert: vec![], contiguous: 5 });
+        check(
+            3,
+            &[],
+            &[2, 3, 4, 5],
+            Plan {
+                fresh: vec![2, 3],
+                delete: vec![],
+                insert: vec![],
+                contiguous: 5,
+            },
+        );
         // Gap: stored as a range.
-        check(3, &[], &[7, 8], Plan { fresh: vec![0, 1], delete: vec![], insert: vec![r(7, 8)], contiguous: 3 });
+        check(
+            3,
+            &[],
+            &[7, 8],
+            Plan {
+                fresh: vec![0, 1],
+                delete: vec![],
+                insert: vec![r(7, 8)],
+                contiguous: 3,
+            },
+        );
         // Gap filled: range folds into contiguous.
-        check(3, &[r(7, 8)], &[4, 5, 6], Plan { fresh: vec![0, 1, 2], delete: vec![7], insert: vec![], contiguous: 8 });
+        check(
+            3,
+            &[r(7, 8)],
+            &[4, 5, 6],
+            Plan {
+                fresh: vec![0, 1, 2],
+                delete: vec![7],
+                insert: vec![],
+                contiguous: 8,
+            },
+        );
         // Partial fill joins the range.
-        check(3, &[r(7, 8)], &[5, 6], Plan { fresh: vec![0, 1], delete: vec![7], insert: vec![r(5, 8)], contiguous: 3 });
+        check(
+            3,
+            &[r(7, 8)],
+            &[5, 6],
+            Plan {
+                fresh: vec![0, 1],
+                delete: vec![7],
+                insert: vec![r(5, 8)],
+                contiguous: 3,
+            },
+        );
         // Bridge two ranges.
-        check(0, &[r(2, 3), r(5, 6)], &[4], Plan { fresh: vec![0], delete: vec![2, 5], insert: vec![r(2, 6)], contiguous: 0 });
+        check(
+            0,
+            &[r(2, 3), r(5, 6)],
+            &[4],
+            Plan {
+                fresh: vec![0],
+                delete: vec![2, 5],
+                insert: vec![r(2, 6)],
+                contiguous: 0,
+            },
+        );
         // Duplicate seq inside one batch and seq 0 are ignored.
-        check(0, &[], &[0, 1, 1, 2], Plan { fresh: vec![1, 3], delete: vec![], insert: vec![], contiguous: 2 });
+        check(
+            0,
+            &[],
+            &[0, 1, 1, 2],
+            Plan {
+                fresh: vec![1, 3],
+                delete: vec![],
+                insert: vec![],
+                contiguous: 2,
+            },
+        );
         // Replay of a range is a no-op.
-        check(3, &[r(7, 8)], &[7, 8], Plan { fresh: vec![], delete: vec![], insert: vec![], contiguous: 3 });
+        check(
+            3,
+            &[r(7, 8)],
+            &[7, 8],
+            Plan {
+                fresh: vec![],
+                delete: vec![],
+                insert: vec![],
+                contiguous: 3,
+            },
+        );
         // Unordered batch.
-        check(0, &[], &[3, 1, 2], Plan { fresh: vec![0, 1, 2], delete: vec![], insert: vec![], contiguous: 3 });
+        check(
+            0,
+            &[],
+            &[3, 1, 2],
+            Plan {
+                fresh: vec![0, 1, 2],
+                delete: vec![],
+                insert: vec![],
+                contiguous: 3,
+            },
+        );
     }
 
     #[test]

@@ -32,7 +32,9 @@ pub mod sqlite;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use caudal_protocol::{ChannelDesc, Coding, Epoch, Hello, Quality, Reading, Seq, UtcMillis, Variable};
+use caudal_protocol::{
+    ChannelDesc, Coding, Epoch, Hello, Quality, Reading, Seq, UtcMillis, Variable,
+};
 
 use crate::auth::{Role, TokenHash};
 use crate::telemetry::Metrics;
@@ -112,14 +114,15 @@ impl StoreError {
     #[must_use]
     pub fn kind(&self) -> StoreErrorKind {
         match self {
-            StoreError::Connect(_) | StoreError::DataDir { .. } | StoreError::Migrate(_) | StoreError::Db(_) => {
-                StoreErrorKind::Unavailable
-            }
+            StoreError::Connect(_)
+            | StoreError::DataDir { .. }
+            | StoreError::Migrate(_)
+            | StoreError::Db(_) => StoreErrorKind::Unavailable,
             StoreError::PointNotFound(_) | StoreError::UserNotFound(_) => StoreErrorKind::NotFound,
             StoreError::PointExists(_) | StoreError::UserExists(_) => StoreErrorKind::Conflict,
-            StoreError::UnknownChannel { .. } | StoreError::SeqOutOfRange(_) | StoreError::Invalid { .. } => {
-                StoreErrorKind::Invalid
-            }
+            StoreError::UnknownChannel { .. }
+            | StoreError::SeqOutOfRange(_)
+            | StoreError::Invalid { .. } => StoreErrorKind::Invalid,
         }
     }
 }
@@ -169,8 +172,14 @@ pub enum PointKind {
 
 impl PointKind {
     /// Every kind.
-    pub const ALL: [PointKind; 6] =
-        [PointKind::Well, PointKind::River, PointKind::Lake, PointKind::Reservoir, PointKind::Spring, PointKind::Drain];
+    pub const ALL: [PointKind; 6] = [
+        PointKind::Well,
+        PointKind::River,
+        PointKind::Lake,
+        PointKind::Reservoir,
+        PointKind::Spring,
+        PointKind::Drain,
+    ];
 
     /// The spelling in the database and the API.
     #[must_use]
@@ -217,7 +226,13 @@ impl PointStatus {
     /// Parse [`PointStatus::as_str`].
     #[must_use]
     pub fn parse(s: &str) -> Option<PointStatus> {
-        [PointStatus::Unregistered, PointStatus::Active, PointStatus::Inactive].into_iter().find(|k| k.as_str() == s)
+        [
+            PointStatus::Unregistered,
+            PointStatus::Active,
+            PointStatus::Inactive,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -273,7 +288,9 @@ pub struct PointPatch {
 pub fn check_point_code(code: &str) -> Result<(), StoreError> {
     let ok = !code.is_empty()
         && code.len() <= 64
-        && code.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     if ok {
         Ok(())
     } else {
@@ -290,7 +307,12 @@ impl PointPatch {
     /// # Errors
     /// [`StoreError::Invalid`] naming the first bad field.
     pub fn validate(&self) -> Result<(), StoreError> {
-        let invalid = |field, message: &str| Err(StoreError::Invalid { field, message: message.to_owned() });
+        let invalid = |field, message: &str| {
+            Err(StoreError::Invalid {
+                field,
+                message: message.to_owned(),
+            })
+        };
         if let Some(lat) = self.latitude
             && !(-90.0..=90.0).contains(&lat)
         {
@@ -384,7 +406,12 @@ impl Cursor {
     #[must_use]
     pub fn encode(self) -> String {
         match self {
-            Cursor::Raw { time, agent, epoch, seq } => format!("r{time}_{agent}_{epoch}_{seq}"),
+            Cursor::Raw {
+                time,
+                agent,
+                epoch,
+                seq,
+            } => format!("r{time}_{agent}_{epoch}_{seq}"),
             Cursor::Bucket(b) => format!("b{b}"),
         }
     }
@@ -516,20 +543,35 @@ pub(crate) struct ChannelTarget {
     pub(crate) counter: bool,
 }
 
+/// `(agent key, epoch as stored, channel id)`.
+type ChannelKey = (i64, i64, u32);
+
 /// Process-local cache of channel targets,
 /// filled only after the transaction that created the rows has committed.
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
-    channels: Mutex<HashMap<(i64, i64, u32), (ChannelDesc, ChannelTarget)>>,
+    channels: Mutex<HashMap<ChannelKey, (ChannelDesc, ChannelTarget)>>,
 }
 
 impl Caches {
-    pub(crate) fn channel(&self, agent: i64, epoch: i64, desc: &ChannelDesc) -> Option<ChannelTarget> {
+    pub(crate) fn channel(
+        &self,
+        agent: i64,
+        epoch: i64,
+        desc: &ChannelDesc,
+    ) -> Option<ChannelTarget> {
         let m = self.channels.lock().ok()?;
-        m.get(&(agent, epoch, desc.id.0)).filter(|(d, _)| d == desc).map(|(_, t)| *t)
+        m.get(&(agent, epoch, desc.id.0))
+            .filter(|(d, _)| d == desc)
+            .map(|(_, t)| *t)
     }
 
-    pub(crate) fn put_channels(&self, agent: i64, epoch: i64, entries: Vec<(ChannelDesc, ChannelTarget)>) {
+    pub(crate) fn put_channels(
+        &self,
+        agent: i64,
+        epoch: i64,
+        entries: Vec<(ChannelDesc, ChannelTarget)>,
+    ) {
         if let Ok(mut m) = self.channels.lock() {
             if m.len() > 100_000 {
                 m.clear();
@@ -560,11 +602,18 @@ pub(crate) fn check_batch<'a>(
             return Err(StoreError::SeqOutOfRange(r.seq.0));
         }
         if !channels.contains_key(&r.channel.0) {
-            return Err(StoreError::UnknownChannel { seq: r.seq.0, channel: r.channel.0 });
+            return Err(StoreError::UnknownChannel {
+                seq: r.seq.0,
+                channel: r.channel.0,
+            });
         }
         seqs.push(r.seq.0);
     }
-    Ok(CheckedBatch { readings, channels, seqs })
+    Ok(CheckedBatch {
+        readings,
+        channels,
+        seqs,
+    })
 }
 
 /// A fresh reading ready for insertion.
@@ -622,7 +671,11 @@ pub(crate) fn fresh_rows(
         time: r.time,
         value: r.agg,
     }));
-    let latest = aggregate::latest_of(rows.iter().enumerate().map(|(i, r)| (i, r.point, r.variable, r.time)));
+    let latest = aggregate::latest_of(
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.point, r.variable, r.time)),
+    );
     (rows, fold, latest)
 }
 
@@ -638,7 +691,11 @@ pub(crate) fn db_value(v: f64) -> Option<f64> {
 
 /// The value aggregated for a reading: none for bad quality or NaN.
 pub(crate) fn agg_value(r: &Reading) -> Option<f64> {
-    if matches!(r.quality, Quality::Bad(_)) || !r.value.is_finite() { None } else { Some(r.value) }
+    if matches!(r.quality, Quality::Bad(_)) || !r.value.is_finite() {
+        None
+    } else {
+        Some(r.value)
+    }
 }
 
 pub(crate) fn seq_to_db(s: u64) -> i64 {
@@ -690,7 +747,18 @@ macro_rules! on_writer {
     };
 }
 
-type PointRow = (String, String, Option<String>, Option<String>, Option<f64>, Option<f64>, Option<String>, String, i64, i64);
+type PointRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+    String,
+    i64,
+    i64,
+);
 
 const POINT_SELECT: &str = "SELECT p.code, p.name, p.kind, s.code, p.latitude, p.longitude, p.dga_code, p.status, \
      p.created_ms, p.updated_ms FROM points p LEFT JOIN sites s ON s.id = p.site_id";
@@ -720,10 +788,14 @@ impl Store {
         match &cfg.database_url {
             Some(url) => Store::connect_url(url.get_ref(), cfg.max_connections.get()).await,
             None => {
-                std::fs::create_dir_all(&cfg.data_dir)
-                    .map_err(|source| StoreError::DataDir { path: cfg.data_dir.clone(), source })?;
+                std::fs::create_dir_all(&cfg.data_dir).map_err(|source| StoreError::DataDir {
+                    path: cfg.data_dir.clone(),
+                    source,
+                })?;
                 let path = cfg.data_dir.join("collector.sqlite");
-                Ok(Store::Sqlite(SqliteStore::open(&path, cfg.max_connections.get()).await?))
+                Ok(Store::Sqlite(
+                    SqliteStore::open(&path, cfg.max_connections.get()).await?,
+                ))
             }
         }
     }
@@ -734,9 +806,16 @@ impl Store {
     /// As [`Store::connect`]; [`StoreError::Invalid`] for another scheme.
     pub async fn connect_url(url: &str, max_connections: u32) -> Result<Store, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(PgStore::connect(url, max_connections).await?))
-        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            Ok(Store::Sqlite(SqliteStore::open(std::path::Path::new(path), max_connections).await?))
+            Ok(Store::Postgres(
+                PgStore::connect(url, max_connections).await?,
+            ))
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Ok(Store::Sqlite(
+                SqliteStore::open(std::path::Path::new(path), max_connections).await?,
+            ))
         } else {
             Err(StoreError::Invalid {
                 field: "database_url",
@@ -799,7 +878,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Db`].
-    pub async fn upsert_agent_session(&self, agent_id: &str, epoch: Epoch, facts: &SessionFacts) -> Result<Seq, StoreError> {
+    pub async fn upsert_agent_session(
+        &self,
+        agent_id: &str,
+        epoch: Epoch,
+        facts: &SessionFacts,
+    ) -> Result<Seq, StoreError> {
         let e = epoch_to_db(epoch);
         let digest = hex::encode(facts.config_digest);
         let now = facts.seen_at.0;
@@ -855,8 +939,14 @@ impl Store {
         let batch = check_batch(channels, readings)?;
         let now = UtcMillis::now();
         let (contiguous, fresh) = match self {
-            Store::Sqlite(s) => s.write_batch(agent_id, epoch_to_db(epoch), &batch, now).await?,
-            Store::Postgres(p) => p.write_batch(agent_id, epoch_to_db(epoch), &batch, now).await?,
+            Store::Sqlite(s) => {
+                s.write_batch(agent_id, epoch_to_db(epoch), &batch, now)
+                    .await?
+            }
+            Store::Postgres(p) => {
+                p.write_batch(agent_id, epoch_to_db(epoch), &batch, now)
+                    .await?
+            }
         };
         self.metrics().batch_written(readings.len(), fresh);
         Ok(seq_from_db(contiguous))
@@ -879,16 +969,21 @@ impl Store {
     /// [`StoreError::PointNotFound`] or [`StoreError::Db`].
     pub async fn get_point(&self, code: &str) -> Result<Point, StoreError> {
         let sql = format!("{POINT_SELECT} WHERE p.code = $1");
-        let row: Option<PointRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(pool).await)?;
-        row.map(point_from_row).ok_or_else(|| StoreError::PointNotFound(code.to_owned()))
+        let row: Option<PointRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(pool).await)?;
+        row.map(point_from_row)
+            .ok_or_else(|| StoreError::PointNotFound(code.to_owned()))
     }
 
     /// Create a point (status `active` unless the patch says otherwise).
     ///
     /// # Errors
     /// [`StoreError::Invalid`], [`StoreError::PointExists`] or [`StoreError::Db`].
-    pub async fn create_point(&self, code: &str, patch: &PointPatch, now: UtcMillis) -> Result<Point, StoreError> {
+    pub async fn create_point(
+        &self,
+        code: &str,
+        patch: &PointPatch,
+        now: UtcMillis,
+    ) -> Result<Point, StoreError> {
         check_point_code(code)?;
         patch.validate()?;
         on_writer!(self, pool => {
@@ -923,7 +1018,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Invalid`], [`StoreError::PointNotFound`] or [`StoreError::Db`].
-    pub async fn update_point(&self, code: &str, patch: &PointPatch, now: UtcMillis) -> Result<Point, StoreError> {
+    pub async fn update_point(
+        &self,
+        code: &str,
+        patch: &PointPatch,
+        now: UtcMillis,
+    ) -> Result<Point, StoreError> {
         patch.validate()?;
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -957,9 +1057,9 @@ impl Store {
     /// Read a point through the writer (SQLite readers may lag a commit by nothing, but be explicit).
     async fn get_point_fresh(&self, code: &str) -> Result<Point, StoreError> {
         let sql = format!("{POINT_SELECT} WHERE p.code = $1");
-        let row: Option<PointRow> =
-            on_writer!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(pool).await)?;
-        row.map(point_from_row).ok_or_else(|| StoreError::PointNotFound(code.to_owned()))
+        let row: Option<PointRow> = on_writer!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(pool).await)?;
+        row.map(point_from_row)
+            .ok_or_else(|| StoreError::PointNotFound(code.to_owned()))
     }
 
     /// Latest value of every series of the given points (all points when empty),
@@ -1010,9 +1110,9 @@ impl Store {
     }
 
     async fn point_id(&self, code: &str) -> Result<i64, StoreError> {
-        let row: Option<(i64,)> =
-            on_pool!(self, pool => sqlx::query_as("SELECT id FROM points WHERE code = $1").bind(code).fetch_optional(pool).await)?;
-        row.map(|r| r.0).ok_or_else(|| StoreError::PointNotFound(code.to_owned()))
+        let row: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as("SELECT id FROM points WHERE code = $1").bind(code).fetch_optional(pool).await)?;
+        row.map(|r| r.0)
+            .ok_or_else(|| StoreError::PointNotFound(code.to_owned()))
     }
 
     /// One page of a series.
@@ -1022,7 +1122,10 @@ impl Store {
     /// cursor of the wrong resolution) or [`StoreError::Db`].
     pub async fn series(&self, q: &SeriesQuery) -> Result<SeriesPage, StoreError> {
         if q.from >= q.to {
-            return Err(StoreError::Invalid { field: "to", message: "must be after `from`".to_owned() });
+            return Err(StoreError::Invalid {
+                field: "to",
+                message: "must be after `from`".to_owned(),
+            });
         }
         let point = self.point_id(&q.point).await?;
         let var = variable_id(q.variable);
@@ -1030,7 +1133,12 @@ impl Store {
         match (q.resolution.period_ms(), q.after) {
             (None, after @ (None | Some(Cursor::Raw { .. }))) => {
                 let (t, a, e, s) = match after {
-                    Some(Cursor::Raw { time, agent, epoch, seq }) => (time, agent, epoch, seq),
+                    Some(Cursor::Raw {
+                        time,
+                        agent,
+                        epoch,
+                        seq,
+                    }) => (time, agent, epoch, seq),
                     _ => (q.from.0, -1, i64::MIN, -1),
                 };
                 type Row = (i64, i64, i64, i64, Option<f64>, i64, String);
@@ -1044,11 +1152,27 @@ impl Store {
                 let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
                 let mut out = Vec::with_capacity(rows.len());
                 let mut next = None;
-                for (time, agent, epoch, seq, value, raw, quality) in rows.into_iter().take(usize::try_from(limit).unwrap_or(usize::MAX)) {
-                    next = Some(Cursor::Raw { time, agent, epoch, seq });
-                    out.push(RawRow { time: UtcMillis(time), value, raw, quality: quality_from_text(&quality).unwrap_or(Quality::Good) });
+                for (time, agent, epoch, seq, value, raw, quality) in rows
+                    .into_iter()
+                    .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                {
+                    next = Some(Cursor::Raw {
+                        time,
+                        agent,
+                        epoch,
+                        seq,
+                    });
+                    out.push(RawRow {
+                        time: UtcMillis(time),
+                        value,
+                        raw,
+                        quality: quality_from_text(&quality).unwrap_or(Quality::Good),
+                    });
                 }
-                Ok(SeriesPage { rows: SeriesRows::Raw(out), next: next.filter(|_| more) })
+                Ok(SeriesPage {
+                    rows: SeriesRows::Raw(out),
+                    next: next.filter(|_| more),
+                })
             }
             (Some(period), after @ (None | Some(Cursor::Bucket(_)))) => {
                 let after = match after {
@@ -1065,15 +1189,39 @@ impl Store {
                 let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
                 let mut out = Vec::with_capacity(rows.len());
                 let mut next = None;
-                for (bucket, count, sum, min, max, last, increase) in rows.into_iter().take(usize::try_from(limit).unwrap_or(usize::MAX)) {
+                for (bucket, count, sum, min, max, last, increase) in rows
+                    .into_iter()
+                    .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                {
                     next = Some(Cursor::Bucket(bucket));
-                    #[allow(clippy::cast_precision_loss, reason = "a bucket holds far fewer than 2^53 readings")]
-                    let mean = if count > 0 { sum / count as f64 } else { f64::NAN };
-                    out.push(AggRow { bucket: UtcMillis(bucket), count, min, max, mean, last, increase });
+                    #[allow(
+                        clippy::cast_precision_loss,
+                        reason = "a bucket holds far fewer than 2^53 readings"
+                    )]
+                    let mean = if count > 0 {
+                        sum / count as f64
+                    } else {
+                        f64::NAN
+                    };
+                    out.push(AggRow {
+                        bucket: UtcMillis(bucket),
+                        count,
+                        min,
+                        max,
+                        mean,
+                        last,
+                        increase,
+                    });
                 }
-                Ok(SeriesPage { rows: SeriesRows::Agg(out), next: next.filter(|_| more) })
+                Ok(SeriesPage {
+                    rows: SeriesRows::Agg(out),
+                    next: next.filter(|_| more),
+                })
             }
-            _ => Err(StoreError::Invalid { field: "cursor", message: "belongs to another resolution".to_owned() }),
+            _ => Err(StoreError::Invalid {
+                field: "cursor",
+                message: "belongs to another resolution".to_owned(),
+            }),
         }
     }
 
@@ -1082,7 +1230,17 @@ impl Store {
     /// # Errors
     /// [`StoreError::Db`].
     pub async fn agents(&self) -> Result<Vec<AgentState>, StoreError> {
-        type Row = (String, Option<i64>, Option<i64>, Option<i64>, i64, Option<i64>, i64, Option<i64>, Option<String>);
+        type Row = (
+            String,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            i64,
+            Option<i64>,
+            i64,
+            Option<i64>,
+            Option<String>,
+        );
         let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(
             "SELECT a.agent_id, a.epoch, e.contiguous_seq, \
              (SELECT MAX(r.last_seq) FROM seq_ranges r WHERE r.agent = a.id AND r.epoch = a.epoch), \
@@ -1092,20 +1250,32 @@ impl Store {
         ).fetch_all(pool).await)?;
         Ok(rows
             .into_iter()
-            .map(|(agent_id, epoch, contiguous, highest, pending, readings, last_seen, skew, software)| {
-                let contiguous = contiguous.unwrap_or(0);
-                AgentState {
+            .map(
+                |(
                     agent_id,
-                    epoch: epoch.map(epoch_from_db),
-                    contiguous_seq: seq_from_db(contiguous),
-                    highest_seq: seq_from_db(std::cmp::max(contiguous, highest.unwrap_or(0))),
-                    pending_ranges: pending,
-                    readings: readings.unwrap_or(0),
-                    last_seen: UtcMillis(last_seen),
-                    clock_skew_ms: skew,
+                    epoch,
+                    contiguous,
+                    highest,
+                    pending,
+                    readings,
+                    last_seen,
+                    skew,
                     software,
-                }
-            })
+                )| {
+                    let contiguous = contiguous.unwrap_or(0);
+                    AgentState {
+                        agent_id,
+                        epoch: epoch.map(epoch_from_db),
+                        contiguous_seq: seq_from_db(contiguous),
+                        highest_seq: seq_from_db(std::cmp::max(contiguous, highest.unwrap_or(0))),
+                        pending_ranges: pending,
+                        readings: readings.unwrap_or(0),
+                        last_seen: UtcMillis(last_seen),
+                        clock_skew_ms: skew,
+                        software,
+                    }
+                },
+            )
             .collect())
     }
 
@@ -1121,14 +1291,20 @@ impl Store {
         let row: Option<(i64,)> = on_writer!(self, pool => sqlx::query_as(
             "INSERT INTO users (name, role, created_ms) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id",
         ).bind(name).bind(role.as_str()).bind(now.0).fetch_optional(pool).await)?;
-        row.map(|_| ()).ok_or_else(|| StoreError::UserExists(name.to_owned()))
+        row.map(|_| ())
+            .ok_or_else(|| StoreError::UserExists(name.to_owned()))
     }
 
     /// Store a token hash for a user.
     ///
     /// # Errors
     /// [`StoreError::UserNotFound`] or [`StoreError::Db`].
-    pub async fn add_token(&self, user: &str, hash: &TokenHash, now: UtcMillis) -> Result<(), StoreError> {
+    pub async fn add_token(
+        &self,
+        user: &str,
+        hash: &TokenHash,
+        now: UtcMillis,
+    ) -> Result<(), StoreError> {
         let done = on_writer!(self, pool => sqlx::query(
             "INSERT INTO api_tokens (user_id, token_hash, created_ms) SELECT id, $2, $3 FROM users WHERE name = $1",
         ).bind(user).bind(hash.as_hex()).bind(now.0).execute(pool).await.map(|r| r.rows_affected()))?;
@@ -1146,7 +1322,11 @@ impl Store {
         let row: Option<(String, String)> = on_pool!(self, pool => sqlx::query_as(
             "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
         ).bind(hash.as_hex()).fetch_optional(pool).await)?;
-        Ok(row.and_then(|(name, role)| Some(User { name, role: Role::parse(&role)? })))
+        Ok(row.and_then(|(name, role)| {
+            Some(User {
+                name,
+                role: Role::parse(&role)?,
+            })
+        }))
     }
 }
-

@@ -51,9 +51,15 @@ pub(crate) fn month_of(time_ms: i64) -> Option<(i32, i64, i64)> {
     if !(2000..2100).contains(&y) {
         return None;
     }
-    let start = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()?.timestamp_millis();
+    let start = Utc
+        .with_ymd_and_hms(y, m, 1, 0, 0, 0)
+        .single()?
+        .timestamp_millis();
     let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    let end = Utc.with_ymd_and_hms(ny, nm, 1, 0, 0, 0).single()?.timestamp_millis();
+    let end = Utc
+        .with_ymd_and_hms(ny, nm, 1, 0, 0, 0)
+        .single()?
+        .timestamp_millis();
     Some((y * 100 + i32::try_from(m).ok()?, start, end))
 }
 
@@ -69,29 +75,46 @@ impl PgStore {
             .await
             .map_err(StoreError::Connect)?;
         MIGRATOR.run(&pool).await?;
-        Ok(PgStore { pool, caches: Arc::default(), metrics: Arc::default(), partitions: Arc::default() })
+        Ok(PgStore {
+            pool,
+            caches: Arc::default(),
+            metrics: Arc::default(),
+            partitions: Arc::default(),
+        })
     }
 
     async fn ensure_partitions(&self, batch: &CheckedBatch<'_>) -> Result<(), StoreError> {
-        let months: BTreeSet<(i32, i64, i64)> = batch.readings.iter().filter_map(|r| month_of(r.time.0)).collect();
+        let months: BTreeSet<(i32, i64, i64)> = batch
+            .readings
+            .iter()
+            .filter_map(|r| month_of(r.time.0))
+            .collect();
         let missing: Vec<(i32, i64, i64)> = {
             let known = self.partitions.lock().map_err(|_| StoreError::Invalid {
                 field: "partitions",
                 message: "partition cache poisoned".to_owned(),
             })?;
-            months.into_iter().filter(|m| !known.contains(&m.0)).collect()
+            months
+                .into_iter()
+                .filter(|m| !known.contains(&m.0))
+                .collect()
         };
         if missing.is_empty() {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PARTITION_LOCK).execute(&mut *tx).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PARTITION_LOCK)
+            .execute(&mut *tx)
+            .await?;
         for &(month, start, end) in &missing {
             // Only integers from month_of are interpolated: no injection surface.
             let ddl = format!(
                 "CREATE TABLE IF NOT EXISTS readings_p{month} PARTITION OF readings FOR VALUES FROM ({start}) TO ({end})"
             );
-            sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&mut *tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(ddl))
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         if let Ok(mut known) = self.partitions.lock() {
@@ -117,13 +140,24 @@ impl PgStore {
             tx.commit().await?;
             return Ok((super::seq_to_db(contiguous), 0));
         }
-        let (targets, learned) = resolve_channels!(tx, self.caches, agent, epoch, batch, &plan.fresh, now.0);
+        let (targets, learned) =
+            resolve_channels!(tx, self.caches, agent, epoch, batch, &plan.fresh, now.0);
         let (rows, fold, latest) = fresh_rows(batch, &plan.fresh, &targets, agent, epoch);
         let n = rows.len();
-        let (mut point, mut variable, mut time, mut agents, mut epochs, mut seq) =
-            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut value, mut raw, mut total, mut quality) =
-            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut point, mut variable, mut time, mut agents, mut epochs, mut seq) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut value, mut raw, mut total, mut quality) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
         for r in &rows {
             point.push(r.point);
             variable.push(r.variable);

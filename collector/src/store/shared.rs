@@ -12,7 +12,10 @@ macro_rules! ensure_site {
             .bind($code)
             .execute($tx)
             .await?;
-        let (id,): (i64,) = sqlx::query_as("SELECT id FROM sites WHERE code = $1").bind($code).fetch_one($tx).await?;
+        let (id,): (i64,) = sqlx::query_as("SELECT id FROM sites WHERE code = $1")
+            .bind($code)
+            .fetch_one($tx)
+            .await?;
         id
     }};
 }
@@ -199,9 +202,7 @@ macro_rules! merge_aggregates {
             ));
             qb.build().execute(&mut *$tx).await?;
         }
-        let ta = std::time::Instant::now();
         for (&(point, variable, period), &(lo, hi)) in &$fold.touched {
-            if std::env::var("CAUDAL_NORECOMP").is_ok() { continue; }
             sqlx::query($crate::store::shared::RECOMPUTE_INCREASE)
                 .bind(point)
                 .bind(variable)
@@ -211,7 +212,6 @@ macro_rules! merge_aggregates {
                 .execute(&mut *$tx)
                 .await?;
         }
-        if std::env::var("CAUDAL_TRACE").is_ok() { eprintln!("recompute {:?}", ta.elapsed()); }
         for chunk in $latest.chunks(2000) {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "INSERT INTO latest (point_id, variable_id, time_ms, value, raw, quality) ",

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use caudal_protocol::UtcMillis;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use super::{Caches, CheckedBatch, StoreError, fresh_rows};
 use crate::telemetry::Metrics;
@@ -55,7 +57,12 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(StoreError::Connect)?;
-        Ok(SqliteStore { writer, readers, caches: Arc::default(), metrics: Arc::default() })
+        Ok(SqliteStore {
+            writer,
+            readers,
+            caches: Arc::default(),
+            metrics: Arc::default(),
+        })
     }
 
     /// See [`super::Store::write_batch`]. Returns `(contiguous seq, readings inserted)`.
@@ -66,7 +73,6 @@ impl SqliteStore {
         batch: &CheckedBatch<'_>,
         now: UtcMillis,
     ) -> Result<(i64, usize), StoreError> {
-        let t0 = std::time::Instant::now();
         let mut tx = self.writer.begin().await?;
         let agent = ensure_agent!(tx, agent_id, epoch, now.0);
         let (contiguous, nearby) = load_ledger!(tx, agent, epoch, &batch.seqs, "");
@@ -75,10 +81,9 @@ impl SqliteStore {
             tx.commit().await?;
             return Ok((super::seq_to_db(contiguous), 0));
         }
-        let (targets, learned) = resolve_channels!(tx, self.caches, agent, epoch, batch, &plan.fresh, now.0);
-        let t1 = t0.elapsed();
+        let (targets, learned) =
+            resolve_channels!(tx, self.caches, agent, epoch, batch, &plan.fresh, now.0);
         let (rows, fold, latest) = fresh_rows(batch, &plan.fresh, &targets, agent, epoch);
-        let t2 = t0.elapsed();
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO readings (point_id, variable_id, time_ms, agent, epoch, seq, value, raw, total_pulses, quality) ",
@@ -97,13 +102,9 @@ impl SqliteStore {
             });
             qb.build().execute(&mut *tx).await?;
         }
-        let t3 = t0.elapsed();
-        let nb = fold.buckets.len(); let nc = fold.counters.len(); let nt = fold.touched.len();
         merge_aggregates!(tx, sqlx::Sqlite, fold, rows, latest, "min", "max");
-        let t4 = t0.elapsed();
         store_ledger!(tx, agent, epoch, plan, now.0);
         tx.commit().await?;
-        if std::env::var("CAUDAL_TRACE").is_ok() { eprintln!("n={} prep={t1:?} fold={t2:?} ins={t3:?} agg={t4:?} total={:?} buckets={nb} counters={nc} touched={nt}", rows.len(), t0.elapsed()); }
         self.caches.put_channels(agent, epoch, learned);
         Ok((super::seq_to_db(plan.contiguous), rows.len()))
     }

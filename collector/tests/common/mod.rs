@@ -1,6 +1,10 @@
 //! Helpers shared by the collector's behaviour tests: a fresh store per test
 //! on either backend, and reading builders.
-#![allow(dead_code, unreachable_pub, reason = "each test binary uses a different subset")]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test binary uses a different subset"
+)]
 
 use caudal_collector::store::Store;
 use caudal_protocol::{ChannelDesc, ChannelId, Coding, Quality, Reading, Seq, UtcMillis, Variable};
@@ -17,11 +21,16 @@ pub struct TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((admin, name)) = self.pg.take() else { return };
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
         // Drop the database on a thread of its own: Drop cannot await, and this
         // also runs when the test panicked.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async {
                 if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
@@ -39,7 +48,9 @@ pub fn pg_admin_url() -> String {
 
 /// Replace the database name of a PostgreSQL URL.
 pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(i) => &base[..scheme_end + i],
@@ -63,7 +74,10 @@ pub async fn fresh_pg_database() -> (String, String) {
     });
     let name = format!("caudal_test_{:016x}", rand::random::<u64>());
     let sql = format!("CREATE DATABASE {name}");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.expect("CREATE DATABASE");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .expect("CREATE DATABASE");
     conn.close().await.ok();
     (admin, name)
 }
@@ -71,15 +85,27 @@ pub async fn fresh_pg_database() -> (String, String) {
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite:{}", dir.path().join("collector.sqlite").display());
-    let store = Store::connect_url(&url, 4).await.expect("open sqlite store");
-    TestDb { store, _dir: Some(dir), pg: None }
+    let store = Store::connect_url(&url, 4)
+        .await
+        .expect("open sqlite store");
+    TestDb {
+        store,
+        _dir: Some(dir),
+        pg: None,
+    }
 }
 
 pub async fn postgres() -> TestDb {
     let (admin, name) = fresh_pg_database().await;
     let url = with_database(&admin, &name);
-    let store = Store::connect_url(&url, 4).await.expect("open postgres store");
-    TestDb { store, _dir: None, pg: Some((admin, name)) }
+    let store = Store::connect_url(&url, 4)
+        .await
+        .expect("open postgres store");
+    TestDb {
+        store,
+        _dir: None,
+        pg: Some((admin, name)),
+    }
 }
 
 pub const LEVEL: ChannelId = ChannelId(1);
@@ -98,7 +124,10 @@ pub fn channels(point: &str) -> Vec<ChannelDesc> {
             point: point.to_owned(),
             variable: Variable::Level,
             unit: "m".to_owned(),
-            coding: Coding::Linear { scale: 0.01, offset: 0.0 },
+            coding: Coding::Linear {
+                scale: 0.01,
+                offset: 0.0,
+            },
             regulated: false,
         },
         ChannelDesc {
@@ -106,7 +135,9 @@ pub fn channels(point: &str) -> Vec<ChannelDesc> {
             point: point.to_owned(),
             variable: Variable::Total,
             unit: "m3".to_owned(),
-            coding: Coding::Counter { m3_per_pulse: M3_PER_PULSE },
+            coding: Coding::Counter {
+                m3_per_pulse: M3_PER_PULSE,
+            },
             regulated: true,
         },
         ChannelDesc {
@@ -114,14 +145,25 @@ pub fn channels(point: &str) -> Vec<ChannelDesc> {
             point: point.to_owned(),
             variable: Variable::Flow,
             unit: "l/s".to_owned(),
-            coding: Coding::Linear { scale: 0.01, offset: 0.0 },
+            coding: Coding::Linear {
+                scale: 0.01,
+                offset: 0.0,
+            },
             regulated: false,
         },
     ]
 }
 
 pub fn level(seq: u64, time: i64, value: f64) -> Reading {
-    Reading { seq: Seq(seq), channel: LEVEL, time: UtcMillis(time), raw: 0, total_pulses: None, value, quality: Quality::Good }
+    Reading {
+        seq: Seq(seq),
+        channel: LEVEL,
+        time: UtcMillis(time),
+        raw: 0,
+        total_pulses: None,
+        value,
+        quality: Quality::Good,
+    }
 }
 
 pub fn counter(seq: u64, time: i64, pulses: u64) -> Reading {
@@ -159,7 +201,12 @@ pub struct ApiFixture {
 
 impl ApiFixture {
     pub fn token(&self, role: caudal_collector::auth::Role) -> &str {
-        &self.tokens.iter().find(|(r, _)| *r == role).expect("role").1
+        &self
+            .tokens
+            .iter()
+            .find(|(r, _)| *r == role)
+            .expect("role")
+            .1
     }
 }
 
@@ -172,14 +219,23 @@ pub async fn api_fixture() -> ApiFixture {
         let name = role.as_str();
         db.store.add_user(name, role, UtcMillis(T0)).await.unwrap();
         let (token, hash) = new_token();
-        db.store.add_token(name, &hash, UtcMillis(T0)).await.unwrap();
+        db.store
+            .add_token(name, &hash, UtcMillis(T0))
+            .await
+            .unwrap();
         tokens.push((role, token));
     }
     let mut batch = levels(1, 90);
     batch.push(counter(91, T0, 0));
     batch.push(counter(92, T0 + 2 * HOUR, 80));
-    db.store.write_batch("gw-01", caudal_protocol::Epoch(1), &channels("W-1"), &batch).await.unwrap();
-    let app = app(AppState { store: db.store.clone(), limits: Limits::default() });
+    db.store
+        .write_batch("gw-01", caudal_protocol::Epoch(1), &channels("W-1"), &batch)
+        .await
+        .unwrap();
+    let app = app(AppState {
+        store: db.store.clone(),
+        limits: Limits::default(),
+    });
     ApiFixture { db, app, tokens }
 }
 
@@ -198,14 +254,17 @@ pub async fn call(
         req = req.header("authorization", format!("Bearer {t}"));
     }
     let req = match body {
-        Some(b) => req.header("content-type", "application/json").body(axum::body::Body::from(b.to_owned())),
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(b.to_owned())),
         None => req.body(axum::body::Body::empty()),
     }
     .unwrap();
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status().as_u16();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let value = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    let value = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+    });
     (status, value)
 }

@@ -147,3 +147,47 @@ pub async fn check(url: &str, field: &Field, epochs_expected: usize, last: u64) 
     }
 }
 
+
+/// A collector on its own database and PKI, the three-well field, and a
+/// directory for the agent: what every sync scenario starts from.
+pub struct Scenario {
+    pub db: caudal_tests::harness::TestDb,
+    pub pki: caudal_tests::harness::Pki,
+    pub bundle: std::path::PathBuf,
+    pub collector: Option<caudal_tests::harness::Collector>,
+    pub field: Field,
+    pub dir: tempfile::TempDir,
+}
+
+impl Scenario {
+    pub async fn start(db: caudal_tests::harness::TestDb) -> Scenario {
+        let pki = caudal_tests::harness::Pki::new();
+        let bundle = pki.enroll(AGENT);
+        let collector = caudal_tests::harness::Collector::start(&db.url, &pki.paths, "127.0.0.1:0".parse().unwrap()).await;
+        let field = Field::start(&field_config()).await.unwrap();
+        Scenario { db, pki, bundle, collector: Some(collector), field, dir: tempfile::tempdir().unwrap() }
+    }
+
+    /// The collector's QUIC address.
+    pub fn addr(&self) -> SocketAddr {
+        self.collector.as_ref().expect("collector running").addr
+    }
+
+    /// Start the agent polling the three wells and syncing to `collector`.
+    pub async fn agent(&self, collector: SocketAddr) -> Agent {
+        Agent::start(agent_config(self.dir.path(), &self.field, &devices(), collector, &self.bundle)).await
+    }
+
+    /// Drain the agent's backlog through `collector`, run the final checks
+    /// against `epochs` epochs, stop everything; returns the collector's audit.
+    pub async fn finish(mut self, collector: SocketAddr, epochs: usize) -> Vec<caudal_tests::harness::EpochAudit> {
+        let last = drain(self.dir.path(), &self.field, collector, &self.bundle, &self.db.url).await;
+        check(&self.db.url, &self.field, epochs, last).await;
+        let audit = audit(&self.db.url, AGENT).await;
+        if let Some(c) = self.collector.take() {
+            c.stop().await;
+        }
+        self.field.shutdown().await;
+        audit
+    }
+}
