@@ -34,7 +34,10 @@ pub struct ChannelDef {
 }
 
 /// Coding of the derived flow channels: raw is ml/s.
-pub const FLOW_CODING: Coding = Coding::Linear { scale: 0.001, offset: 0.0 };
+pub const FLOW_CODING: Coding = Coding::Linear {
+    scale: 0.001,
+    offset: 0.0,
+};
 
 /// A counter channel's extra facts.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -109,7 +109,9 @@ enum TokenCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("unknown role `{s}`; expected admin, supervisor, technician, operator or guest"))
+    Role::parse(s).ok_or_else(|| {
+        format!("unknown role `{s}`; expected admin, supervisor, technician, operator or guest")
+    })
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<CollectorConfig> {
@@ -135,19 +137,30 @@ fn pki_paths(cfg: &CollectorConfig) -> PkiPaths {
 }
 
 async fn open_store(cfg: &CollectorConfig) -> anyhow::Result<Store> {
-    Store::connect(&cfg.storage).await.context("opening the store")
+    Store::connect(&cfg.storage)
+        .await
+        .context("opening the store")
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log_level).context("--log-level")?)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.log_level).context("--log-level")?,
+        )
         .init();
     let cfg = load_config(&cli)?;
     match &cli.command {
         Command::CheckConfig => {
-            println!("config ok: storage {}", if cfg.storage.database_url.is_some() { "postgres" } else { "sqlite" });
+            println!(
+                "config ok: storage {}",
+                if cfg.storage.database_url.is_some() {
+                    "postgres"
+                } else {
+                    "sqlite"
+                }
+            );
         }
         Command::User(UserCommand::Add { name, role }) => {
             let store = open_store(&cfg).await?;
@@ -168,12 +181,26 @@ async fn main() -> anyhow::Result<()> {
         Command::Ca(CaCommand::Init { server_name }) => {
             let paths = pki_paths(&cfg);
             pki::ca_init(&paths, server_name)?;
-            println!("CA created: {}\nserver certificate: {}", paths.ca_cert.display(), paths.server_cert.display());
+            println!(
+                "CA created: {}\nserver certificate: {}",
+                paths.ca_cert.display(),
+                paths.server_cert.display()
+            );
         }
-        Command::Enroll { agent_id, out, days } => {
+        Command::Enroll {
+            agent_id,
+            out,
+            days,
+        } => {
             let paths = pki_paths(&cfg);
             let e = pki::enroll(&paths, agent_id, *days)?;
-            let out = out.clone().unwrap_or_else(|| cfg.storage.data_dir.join("pki").join("agents").join(agent_id));
+            let out = out.clone().unwrap_or_else(|| {
+                cfg.storage
+                    .data_dir
+                    .join("pki")
+                    .join("agents")
+                    .join(agent_id)
+            });
             pki::write_bundle(&out, &e)?;
             println!(
                 "agent {agent_id} enrolled (serial {}, valid {days} days); bundle in {dir}\n\
@@ -186,7 +213,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Revoke { agent_id } => {
             let revoked = pki::revoke(&pki_paths(&cfg), agent_id)?;
-            println!("agent {agent_id}: {} certificate(s) revoked; refused from its next handshake", revoked.len());
+            println!(
+                "agent {agent_id}: {} certificate(s) revoked; refused from its next handshake",
+                revoked.len()
+            );
         }
     }
     Ok(())
@@ -200,13 +230,23 @@ async fn serve(cfg: &CollectorConfig) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(cfg.listen.http)
         .await
         .with_context(|| format!("binding the HTTP API to {}", cfg.listen.http))?;
-    let state = AppState { store: store.clone(), limits: Limits::from(&cfg.api) };
+    let state = AppState {
+        store: store.clone(),
+        limits: Limits::from(&cfg.api),
+    };
     let http_shutdown = shutdown.clone();
-    let http = tracker.spawn(async move { api::run(listener, state, http_shutdown.cancelled_owned()).await });
+    let http = tracker
+        .spawn(async move { api::run(listener, state, http_shutdown.cancelled_owned()).await });
     let ingest_metrics = Arc::new(IngestMetrics::default());
-    let tls = pki::server_tls(&pki_paths(cfg), Arc::clone(&ingest_metrics.refusals)).context("QUIC TLS material")?;
-    let endpoint = ingest::endpoint(cfg.listen.quic, tls).with_context(|| format!("binding QUIC to {}", cfg.listen.quic))?;
-    let ingest = Ingest { store: store.clone(), cfg: cfg.ingest.clone(), metrics: ingest_metrics };
+    let tls = pki::server_tls(&pki_paths(cfg), Arc::clone(&ingest_metrics.refusals))
+        .context("QUIC TLS material")?;
+    let endpoint = ingest::endpoint(cfg.listen.quic, tls)
+        .with_context(|| format!("binding QUIC to {}", cfg.listen.quic))?;
+    let ingest = Ingest {
+        store: store.clone(),
+        cfg: cfg.ingest.clone(),
+        metrics: ingest_metrics,
+    };
     let quic_shutdown = shutdown.clone();
     let quic = tracker.spawn(async move { ingest::run(endpoint, ingest, quic_shutdown).await });
     tracker.close();

@@ -20,7 +20,10 @@ fn examples(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn every_example_loads() {
     let mut files = Vec::new();
-    examples(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), &mut files);
+    examples(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        &mut files,
+    );
     files.sort();
     let mut seen = [0; 3];
     for f in &files {
@@ -35,13 +38,20 @@ fn every_example_loads() {
             seen[2] += 1;
             caudal_config::load::<SimConfig>(f).map(|_| ())
         } else {
-            panic!("{}: name it agent*, collector* or sim* so this test knows its type", f.display());
+            panic!(
+                "{}: name it agent*, collector* or sim* so this test knows its type",
+                f.display()
+            );
         };
         if let Err(e) = result {
             panic!("{e}");
         }
     }
-    assert_eq!(seen, [2, 2, 2], "agent, collector and sim examples, plus the demo's: {files:?}");
+    assert_eq!(
+        seen,
+        [2, 2, 2],
+        "agent, collector and sim examples, plus the demo's: {files:?}"
+    );
 }
 
 #[test]
@@ -50,12 +60,26 @@ fn demo_agent_matches_demo_field() {
     let agent: AgentConfig = caudal_config::load(&dir.join("agent.toml")).unwrap();
     let sim: SimConfig = caudal_config::load(&dir.join("sim.toml")).unwrap();
     let collector: CollectorConfig = caudal_config::load(&dir.join("collector.toml")).unwrap();
-    assert_eq!(agent.collector.as_ref().unwrap().address, collector.listen.quic.to_string());
+    assert_eq!(
+        agent.collector.as_ref().unwrap().address,
+        collector.listen.quic.to_string()
+    );
     for dev in &sim.devices {
-        let a = agent.devices.iter().find(|d| d.id.get_ref() == dev.id.get_ref()).expect("agent reads every demo well");
-        assert_eq!(a.unit_id.get(), dev.unit_id.get_ref().get(), "{}", dev.id.get_ref());
+        let a = agent
+            .devices
+            .iter()
+            .find(|d| d.id.get_ref() == dev.id.get_ref())
+            .expect("agent reads every demo well");
+        assert_eq!(
+            a.unit_id.get(),
+            dev.unit_id.get_ref().get(),
+            "{}",
+            dev.id.get_ref()
+        );
         match a.link() {
-            caudal_config::agent::Link::Tcp { address } => assert_eq!(address, dev.listen.get_ref().to_string()),
+            caudal_config::agent::Link::Tcp { address } => {
+                assert_eq!(address, dev.listen.get_ref().to_string())
+            }
             caudal_config::agent::Link::Rtu { port, baud, .. } => {
                 assert_eq!(Some(&port), dev.symlink.as_ref().map(|s| s.get_ref()));
                 assert_eq!(Some(baud), dev.baud.as_ref().map(|b| *b.get_ref()));

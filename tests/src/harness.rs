@@ -83,12 +83,22 @@ impl Collector {
         let endpoint = ingest::endpoint(addr, tls).expect("bind QUIC");
         let addr = endpoint.local_addr().expect("local addr");
         let stop = CancellationToken::new();
-        let ingest = Ingest { store: store.clone(), cfg: caudal_config::collector::Ingest::default(), metrics: Arc::clone(&metrics) };
+        let ingest = Ingest {
+            store: store.clone(),
+            cfg: caudal_config::collector::Ingest::default(),
+            metrics: Arc::clone(&metrics),
+        };
         let s = stop.clone();
         let task = tokio::spawn(async move {
             ingest::run(endpoint, ingest, s).await.expect("ingest");
         });
-        Collector { addr, store, metrics, stop, task }
+        Collector {
+            addr,
+            store,
+            metrics,
+            stop,
+            task,
+        }
     }
 
     /// Graceful stop.
@@ -142,13 +152,29 @@ pub async fn audit(url: &str, agent: &str) -> Vec<EpochAudit> {
     let sql = AUDIT_SQL.replace("ORDER BY MIN(r.first_seen)", "ORDER BY 1");
     let rows: Vec<(i64, i64, i64, i64, i64)> = if url.starts_with("sqlite:") {
         let mut c = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(agent).fetch_all(&mut c).await.expect("audit")
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(agent)
+            .fetch_all(&mut c)
+            .await
+            .expect("audit")
     } else {
         let mut c = sqlx::PgConnection::connect(url).await.expect("postgres");
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(agent).fetch_all(&mut c).await.expect("audit")
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(agent)
+            .fetch_all(&mut c)
+            .await
+            .expect("audit")
     };
     rows.into_iter()
-        .map(|(epoch, rows, distinct_seqs, min_seq, max_seq)| EpochAudit { epoch, rows, distinct_seqs, min_seq, max_seq })
+        .map(
+            |(epoch, rows, distinct_seqs, min_seq, max_seq)| EpochAudit {
+                epoch,
+                rows,
+                distinct_seqs,
+                min_seq,
+                max_seq,
+            },
+        )
         .collect()
 }
 
@@ -156,12 +182,24 @@ pub async fn audit(url: &str, agent: &str) -> Vec<EpochAudit> {
 pub async fn counted_pulses(url: &str, agent: &str, point: &str) -> u64 {
     let rows: Vec<(i64, Option<i64>)> = if url.starts_with("sqlite:") {
         let mut c = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
-        sqlx::query_as(TOTALS_SQL).bind(agent).bind(point).fetch_all(&mut c).await.expect("totals")
+        sqlx::query_as(TOTALS_SQL)
+            .bind(agent)
+            .bind(point)
+            .fetch_all(&mut c)
+            .await
+            .expect("totals")
     } else {
         let mut c = sqlx::PgConnection::connect(url).await.expect("postgres");
-        sqlx::query_as(TOTALS_SQL).bind(agent).bind(point).fetch_all(&mut c).await.expect("totals")
+        sqlx::query_as(TOTALS_SQL)
+            .bind(agent)
+            .bind(point)
+            .fetch_all(&mut c)
+            .await
+            .expect("totals")
     };
-    rows.into_iter().map(|(_, t)| u64::try_from(t.unwrap_or(0)).unwrap_or(0)).sum()
+    rows.into_iter()
+        .map(|(_, t)| u64::try_from(t.unwrap_or(0)).unwrap_or(0))
+        .sum()
 }
 
 /// A collector database of its own for one test: a SQLite file in a temporary
@@ -183,12 +221,17 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite:{}", dir.path().join("collector.sqlite").display());
-        TestDb { url, _dir: Some(dir), pg: None }
+        TestDb {
+            url,
+            _dir: Some(dir),
+            pg: None,
+        }
     }
 
     /// A fresh PostgreSQL database; panics with what to do when the server is unreachable.
     pub async fn postgres() -> TestDb {
-        let admin = std::env::var("CAUDAL_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
+        let admin =
+            std::env::var("CAUDAL_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
         let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
             panic!(
                 "PostgreSQL is required for these tests but {admin} is unreachable ({e}). Start it \
@@ -197,19 +240,33 @@ impl TestDb {
             )
         });
         let name = format!("caudal_e2e_{:016x}", rand::random::<u64>());
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("CREATE DATABASE");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("CREATE DATABASE");
         let _ = conn.close().await;
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        TestDb { url: format!("{base}/{name}"), _dir: None, pg: Some((admin, name)) }
+        TestDb {
+            url: format!("{base}/{name}"),
+            _dir: None,
+            pg: Some((admin, name)),
+        }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((admin, name)) = self.pg.take() else { return };
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
         // Drop cannot await; a thread of its own also works while a test panics.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async {
                 if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
@@ -236,7 +293,8 @@ impl Agent {
         let stop = CancellationToken::new();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let s = stop.clone();
-        let task = tokio::spawn(async move { caudal_agent::pipeline::run(&cfg, s, Some(tx)).await });
+        let task =
+            tokio::spawn(async move { caudal_agent::pipeline::run(&cfg, s, Some(tx)).await });
         let ready = rx.await.expect("agent started");
         Agent { stop, task, ready }
     }

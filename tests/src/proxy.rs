@@ -196,10 +196,10 @@ async fn forward(
             s.bytes_up.fetch_add(n, Relaxed);
             s.datagrams_up.fetch_add(1, Relaxed);
         }
-    } else if let Some(c) = client {
-        if front.send_to(bytes, c).await.is_ok() {
-            s.bytes_down.fetch_add(n, Relaxed);
-            s.datagrams_down.fetch_add(1, Relaxed);
-        }
+    } else if let Some(c) = client
+        && front.send_to(bytes, c).await.is_ok()
+    {
+        s.bytes_down.fetch_add(n, Relaxed);
+        s.datagrams_down.fetch_add(1, Relaxed);
     }
 }

@@ -51,21 +51,42 @@ async fn sigkill_mid_batch(db: TestDb) {
     loop {
         let mut done = true;
         for id in WELLS {
-            if counted_pulses(&sc.db.url, AGENT, id).await.abs_diff(field.truth(id).observable_pulses()) > 1 {
+            if counted_pulses(&sc.db.url, AGENT, id)
+                .await
+                .abs_diff(field.truth(id).observable_pulses())
+                > 1
+            {
                 done = false;
             }
         }
         if done {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the collector never caught up with the field; logs in {}", dir.display());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the collector never caught up with the field; logs in {}",
+            dir.display()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // SIGTERM: a clean stop commits what it read.
-    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     assert!(child.wait().unwrap().success(), "clean exit on SIGTERM");
-    let sessions = sc.collector.as_ref().unwrap().metrics.agent_counters(AGENT).sessions;
-    assert!(sessions > u64::from(KILLS), "one session per agent start: {sessions}");
+    let sessions = sc
+        .collector
+        .as_ref()
+        .unwrap()
+        .metrics
+        .agent_counters(AGENT)
+        .sessions;
+    assert!(
+        sessions > u64::from(KILLS),
+        "one session per agent start: {sessions}"
+    );
     sc.finish(addr, 1).await;
 }
 

@@ -40,7 +40,13 @@ async fn lossy(db: TestDb) {
     proxy.faults.reorder_per_mille.store(50, Relaxed);
     proxy.faults.delay_ms.store(5, Relaxed);
     let agent = sc.agent(proxy.addr).await;
-    for (steps, cut) in [(40, true), (30, false), (40, true), (20, false), (20, false)] {
+    for (steps, cut) in [
+        (40, true),
+        (30, false),
+        (40, true),
+        (20, false),
+        (20, false),
+    ] {
         drive(&sc.field, steps).await;
         proxy.set_cut(cut);
     }
@@ -49,7 +55,9 @@ async fn lossy(db: TestDb) {
     sc.finish(proxy.addr, 1).await;
     let s = &proxy.stats;
     assert!(
-        s.dropped.load(Relaxed) > 0 && s.duplicated.load(Relaxed) > 0 && s.reordered.load(Relaxed) > 0,
+        s.dropped.load(Relaxed) > 0
+            && s.duplicated.load(Relaxed) > 0
+            && s.reordered.load(Relaxed) > 0,
         "the proxy did its job: {s:?}"
     );
 }
@@ -112,7 +120,9 @@ async fn agent_database_lost_starts_a_new_epoch() {
     agent.stop().await;
     let epochs = sc.finish(addr, 2).await;
     assert!(
-        epochs.iter().any(|e| e.max_seq == i64::try_from(first_last).unwrap()),
+        epochs
+            .iter()
+            .any(|e| e.max_seq == i64::try_from(first_last).unwrap()),
         "the first epoch is intact: {epochs:?}"
     );
 }

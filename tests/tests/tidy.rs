@@ -3,7 +3,10 @@
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn read(rel: &str) -> String {
@@ -24,7 +27,10 @@ fn every_protocol_message_is_documented() {
         .collect();
     assert!(variants.len() >= 5, "parsed {variants:?}");
     for v in variants {
-        assert!(doc.contains(&format!("| `{v}`")), "protocol/README.md has no row for message `{v}`");
+        assert!(
+            doc.contains(&format!("| `{v}`")),
+            "protocol/README.md has no row for message `{v}`"
+        );
     }
 }
 
@@ -32,28 +38,52 @@ fn every_protocol_message_is_documented() {
 fn ci_runs_the_readme_test_command() {
     let readme = read("README.md");
     let ci = read(".ci/run");
-    let block = readme.split("```sh").nth(1).and_then(|b| b.split("```").next()).expect("a sh block in README.md");
+    let block = readme
+        .split("```sh")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a sh block in README.md");
     let cmd = block.trim();
-    assert!(cmd.starts_with("cargo test"), "README's test command: {cmd}");
-    assert!(ci.contains(cmd), ".ci/run must run the README's test command `{cmd}`");
+    assert!(
+        cmd.starts_with("cargo test"),
+        "README's test command: {cmd}"
+    );
+    assert!(
+        ci.contains(cmd),
+        ".ci/run must run the README's test command `{cmd}`"
+    );
 }
 
 #[test]
 fn architecture_maps_every_workspace_member() {
     let arch = read("ARCHITECTURE.md");
     let manifest = read("Cargo.toml");
-    let members = manifest.split("members = [").nth(1).and_then(|m| m.split(']').next()).expect("members");
-    for m in members.split(',').map(|m| m.trim().trim_matches('"')).filter(|m| !m.is_empty()) {
+    let members = manifest
+        .split("members = [")
+        .nth(1)
+        .and_then(|m| m.split(']').next())
+        .expect("members");
+    for m in members
+        .split(',')
+        .map(|m| m.trim().trim_matches('"'))
+        .filter(|m| !m.is_empty())
+    {
         if m == "tests" {
             continue;
         }
-        assert!(arch.contains(&format!("`{m}/`")), "ARCHITECTURE.md has no section for `{m}/`");
+        assert!(
+            arch.contains(&format!("`{m}/`")),
+            "ARCHITECTURE.md has no section for `{m}/`"
+        );
     }
 }
 
 #[test]
 fn config_examples_exist_for_every_program() {
     for f in ["agent.toml", "collector.toml", "sim.toml"] {
-        assert!(root().join("config/examples").join(f).exists(), "config/examples/{f} is missing");
+        assert!(
+            root().join("config/examples").join(f).exists(),
+            "config/examples/{f} is missing"
+        );
     }
 }

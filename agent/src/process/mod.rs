@@ -372,7 +372,10 @@ impl Processor {
 fn flow_ml_per_s(lps: f64) -> i64 {
     let ml = (lps * 1000.0).round();
     if ml.is_finite() && ml.abs() < 9.0e15 {
-        #[allow(clippy::cast_possible_truncation, reason = "finite and below 2^53: exact")]
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "finite and below 2^53: exact"
+        )]
         let v = ml as i64;
         v
     } else {
@@ -473,7 +476,10 @@ scale = 0.01
         let flow = out[3];
         assert_eq!(flow.channel, ChannelId(1));
         assert_eq!(flow.raw, 5_000, "5 l/s is 5000 ml/s");
-        assert_eq!(flow.value.to_bits(), crate::spec::FLOW_CODING.value(5_000, None).to_bits());
+        assert_eq!(
+            flow.value.to_bits(),
+            crate::spec::FLOW_CODING.value(5_000, None).to_bits()
+        );
         assert!(ev.is_empty(), "{ev:?}");
     }
 

@@ -339,8 +339,19 @@ async fn stream(
     result
 }
 
-async fn streaming(ctx: &Ctx<'_>, conn: &quinn::Connection, backoff: &mut Backoff) -> Result<(), SessionEnd> {
-    let Ctx { link, agent_id, digest, outbox, metrics, shutdown } = *ctx;
+async fn streaming(
+    ctx: &Ctx<'_>,
+    conn: &quinn::Connection,
+    backoff: &mut Backoff,
+) -> Result<(), SessionEnd> {
+    let Ctx {
+        link,
+        agent_id,
+        digest,
+        outbox,
+        metrics,
+        shutdown,
+    } = *ctx;
     let (mut send, mut recv) = conn.open_bi().await.map_err(anyhow::Error::from)?;
     let (epoch, channels, local_acked, last) = blocking(outbox, |o| {
         o.refresh()?;

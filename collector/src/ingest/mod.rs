@@ -81,26 +81,38 @@ fn reason_name(r: RejectReason) -> &'static str {
 
 impl IngestMetrics {
     fn rejected(&self, reason: RejectReason) {
-        let mut m = self.rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut m = self
+            .rejects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *m.entry(reason_name(reason)).or_default() += 1;
     }
 
     fn agent(&self, id: &str, f: impl FnOnce(&mut AgentCounters)) {
-        let mut m = self.agents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut m = self
+            .agents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(m.entry(id.to_owned()).or_default());
     }
 
     /// Rejects sent with this reason name (e.g. `malformed`).
     #[must_use]
     pub fn rejects(&self, reason: &str) -> u64 {
-        let m = self.rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let m = self
+            .rejects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         m.get(reason).copied().unwrap_or(0)
     }
 
     /// Counters of one agent.
     #[must_use]
     pub fn agent_counters(&self, id: &str) -> AgentCounters {
-        let m = self.agents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let m = self
+            .agents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         m.get(id).copied().unwrap_or_default()
     }
 
@@ -110,26 +122,65 @@ impl IngestMetrics {
         let mut out = String::new();
         let g = |v: &AtomicU64| v.load(Ordering::Relaxed);
         let _ = writeln!(out, "# TYPE caudal_ingest_handshake_refused_total counter");
-        let _ = writeln!(out, "caudal_ingest_handshake_refused_total{{reason=\"invalid\"}} {}", g(&self.refusals.invalid));
-        let _ = writeln!(out, "caudal_ingest_handshake_refused_total{{reason=\"revoked\"}} {}", g(&self.refusals.revoked));
+        let _ = writeln!(
+            out,
+            "caudal_ingest_handshake_refused_total{{reason=\"invalid\"}} {}",
+            g(&self.refusals.invalid)
+        );
+        let _ = writeln!(
+            out,
+            "caudal_ingest_handshake_refused_total{{reason=\"revoked\"}} {}",
+            g(&self.refusals.revoked)
+        );
         let _ = writeln!(out, "# TYPE caudal_ingest_handshake_failures_total counter");
-        let _ = writeln!(out, "caudal_ingest_handshake_failures_total {}", g(&self.handshake_failures));
+        let _ = writeln!(
+            out,
+            "caudal_ingest_handshake_failures_total {}",
+            g(&self.handshake_failures)
+        );
         let _ = writeln!(out, "# TYPE caudal_ingest_sessions_refused_total counter");
-        let _ = writeln!(out, "caudal_ingest_sessions_refused_total {}", g(&self.sessions_refused));
+        let _ = writeln!(
+            out,
+            "caudal_ingest_sessions_refused_total {}",
+            g(&self.sessions_refused)
+        );
         let _ = writeln!(out, "# TYPE caudal_ingest_sessions_active gauge");
-        let _ = writeln!(out, "caudal_ingest_sessions_active {}", g(&self.sessions_active));
+        let _ = writeln!(
+            out,
+            "caudal_ingest_sessions_active {}",
+            g(&self.sessions_active)
+        );
         let _ = writeln!(out, "# TYPE caudal_ingest_rejects_total counter");
-        for (reason, n) in self.rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter() {
-            let _ = writeln!(out, "caudal_ingest_rejects_total{{reason=\"{reason}\"}} {n}");
+        for (reason, n) in self
+            .rejects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "caudal_ingest_rejects_total{{reason=\"{reason}\"}} {n}"
+            );
         }
-        let agents = self.agents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let agents = self
+            .agents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let _ = writeln!(out, "# TYPE caudal_ingest_agent_readings_total counter");
         for (id, c) in agents.iter() {
-            let _ = writeln!(out, "caudal_ingest_agent_readings_total{{agent=\"{id}\"}} {}", c.readings);
+            let _ = writeln!(
+                out,
+                "caudal_ingest_agent_readings_total{{agent=\"{id}\"}} {}",
+                c.readings
+            );
         }
         let _ = writeln!(out, "# TYPE caudal_ingest_agent_acked_seq gauge");
         for (id, c) in agents.iter() {
-            let _ = writeln!(out, "caudal_ingest_agent_acked_seq{{agent=\"{id}\"}} {}", c.acked_seq);
+            let _ = writeln!(
+                out,
+                "caudal_ingest_agent_acked_seq{{agent=\"{id}\"}} {}",
+                c.acked_seq
+            );
         }
         out
     }
@@ -169,7 +220,11 @@ pub fn endpoint(addr: SocketAddr, tls: rustls::ServerConfig) -> anyhow::Result<q
 ///
 /// # Errors
 /// Never in normal operation; the signature leaves room for fatal endpoint errors.
-pub async fn run(endpoint: quinn::Endpoint, ingest: Ingest, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    endpoint: quinn::Endpoint,
+    ingest: Ingest,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let sessions = Arc::new(Semaphore::new(ingest.cfg.max_sessions.get()));
     let tracker = TaskTracker::new();
     info!(addr = %endpoint.local_addr()?, "QUIC ingest listening");
@@ -179,7 +234,10 @@ pub async fn run(endpoint: quinn::Endpoint, ingest: Ingest, shutdown: Cancellati
             i = endpoint.accept() => match i { Some(i) => i, None => break },
         };
         let Ok(permit) = sessions.clone().try_acquire_owned() else {
-            ingest.metrics.sessions_refused.fetch_add(1, Ordering::Relaxed);
+            ingest
+                .metrics
+                .sessions_refused
+                .fetch_add(1, Ordering::Relaxed);
             warn!(remote = %incoming.remote_address(), "session limit reached: connection refused");
             incoming.refuse();
             continue;
@@ -203,22 +261,34 @@ async fn connection(incoming: quinn::Incoming, ingest: Ingest, shutdown: Cancell
     let conn = match incoming.await {
         Ok(c) => c,
         Err(e) => {
-            ingest.metrics.handshake_failures.fetch_add(1, Ordering::Relaxed);
+            ingest
+                .metrics
+                .handshake_failures
+                .fetch_add(1, Ordering::Relaxed);
             warn!(%remote, error = %e, "agent connection failed at the handshake");
             return;
         }
     };
     let peer = conn
         .peer_identity()
-        .and_then(|id| id.downcast::<Vec<rustls::pki_types::CertificateDer<'static>>>().ok())
+        .and_then(|id| {
+            id.downcast::<Vec<rustls::pki_types::CertificateDer<'static>>>()
+                .ok()
+        })
         .and_then(|certs| certs.first().and_then(identity_of));
     let Some((agent, _serial)) = peer else {
-        ingest.metrics.handshake_failures.fetch_add(1, Ordering::Relaxed);
+        ingest
+            .metrics
+            .handshake_failures
+            .fetch_add(1, Ordering::Relaxed);
         warn!(%remote, "agent connection without a usable certificate");
         conn.close(quinn::VarInt::from_u32(1), b"no certificate");
         return;
     };
-    ingest.metrics.sessions_active.fetch_add(1, Ordering::Relaxed);
+    ingest
+        .metrics
+        .sessions_active
+        .fetch_add(1, Ordering::Relaxed);
     let span = info_span!("session", agent = %agent, %remote);
     async {
         loop {
@@ -228,11 +298,16 @@ async fn connection(incoming: quinn::Incoming, ingest: Ingest, shutdown: Cancell
             };
             match stream {
                 Ok((send, recv)) => {
-                    if let Err(e) = serve_stream(send, recv, agent.clone(), &ingest, &shutdown).await {
+                    if let Err(e) =
+                        serve_stream(send, recv, agent.clone(), &ingest, &shutdown).await
+                    {
                         debug!(error = %e, "session stream ended");
                     }
                 }
-                Err(quinn::ConnectionError::ApplicationClosed(_) | quinn::ConnectionError::LocallyClosed) => break,
+                Err(
+                    quinn::ConnectionError::ApplicationClosed(_)
+                    | quinn::ConnectionError::LocallyClosed,
+                ) => break,
                 Err(e) => {
                     debug!(error = %e, "connection ended");
                     break;
@@ -243,7 +318,10 @@ async fn connection(incoming: quinn::Incoming, ingest: Ingest, shutdown: Cancell
     }
     .instrument(span)
     .await;
-    ingest.metrics.sessions_active.fetch_sub(1, Ordering::Relaxed);
+    ingest
+        .metrics
+        .sessions_active
+        .fetch_sub(1, Ordering::Relaxed);
 }
 
 /// Why a stream stopped.
@@ -262,7 +340,9 @@ enum StreamEnd {
 }
 
 /// Read one frame; `Ok(None)` at a clean end of stream.
-async fn read_message(recv: &mut quinn::RecvStream) -> Result<Option<Result<Message, Reject>>, StreamEnd> {
+async fn read_message(
+    recv: &mut quinn::RecvStream,
+) -> Result<Option<Result<Message, Reject>>, StreamEnd> {
     let mut prefix = [0u8; PREFIX_LEN];
     match recv.read_exact(&mut prefix).await {
         Ok(()) => {}
@@ -271,11 +351,19 @@ async fn read_message(recv: &mut quinn::RecvStream) -> Result<Option<Result<Mess
     }
     let len = match payload_len(prefix) {
         Ok(len) => len,
-        Err(e) => return Ok(Some(Err(Reject { reason: RejectReason::FrameTooLarge, detail: e.to_string() }))),
+        Err(e) => {
+            return Ok(Some(Err(Reject {
+                reason: RejectReason::FrameTooLarge,
+                detail: e.to_string(),
+            })));
+        }
     };
     let mut payload = vec![0u8; len];
     recv.read_exact(&mut payload).await?;
-    Ok(Some(decode_payload(&payload).map_err(|e| Reject { reason: RejectReason::Malformed, detail: e.to_string() })))
+    Ok(Some(decode_payload(&payload).map_err(|e| Reject {
+        reason: RejectReason::Malformed,
+        detail: e.to_string(),
+    })))
 }
 
 async fn send_message(send: &mut quinn::SendStream, msg: &Message) -> Result<(), StreamEnd> {
@@ -309,7 +397,10 @@ async fn serve_stream(
         Some(Err(r)) => return Err(refuse(&mut send, ingest, r).await),
         Some(Ok(Message::Hello(h))) => h,
         Some(Ok(other)) => {
-            let r = Reject { reason: RejectReason::UnexpectedMessage, detail: format!("expected Hello, got {}", message_name(&other)) };
+            let r = Reject {
+                reason: RejectReason::UnexpectedMessage,
+                detail: format!("expected Hello, got {}", message_name(&other)),
+            };
             return Err(refuse(&mut send, ingest, r).await);
         }
     };
@@ -318,11 +409,23 @@ async fn serve_stream(
         Ok(h) => h.clone(),
         Err(r) => return Err(refuse(&mut send, ingest, r).await),
     };
-    let resume = match ingest.store.upsert_agent_session(&agent, hello.epoch, &SessionFacts::from_hello(&hello, now)).await {
+    let resume = match ingest
+        .store
+        .upsert_agent_session(&agent, hello.epoch, &SessionFacts::from_hello(&hello, now))
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             warn!(error = %e, "cannot record the session");
-            return Err(refuse(&mut send, ingest, Reject { reason: RejectReason::Internal, detail: "storage unavailable; retry later".into() }).await);
+            return Err(refuse(
+                &mut send,
+                ingest,
+                Reject {
+                    reason: RejectReason::Internal,
+                    detail: "storage unavailable; retry later".into(),
+                },
+            )
+            .await);
         }
     };
     let welcome = session.welcome(resume, now, &ingest.cfg);
@@ -373,7 +476,11 @@ async fn serve_stream(
             Some(Err(r)) => break Err(refuse(&mut send, ingest, r).await),
             Some(Ok(b)) => b,
         };
-        match ingest.store.write_batch(&agent, batch.epoch, &channels, &batch.readings).await {
+        match ingest
+            .store
+            .write_batch(&agent, batch.epoch, &channels, &batch.readings)
+            .await
+        {
             Ok(up_to) => {
                 let n = u64::try_from(batch.readings.len()).unwrap_or(u64::MAX);
                 ingest.metrics.agent(&agent, |c| {
@@ -381,14 +488,34 @@ async fn serve_stream(
                     c.readings += n;
                     c.acked_seq = up_to.0;
                 });
-                if let Err(e) = send_message(&mut send, &Message::Ack(Ack { epoch: batch.epoch, up_to_seq: up_to })).await {
+                if let Err(e) = send_message(
+                    &mut send,
+                    &Message::Ack(Ack {
+                        epoch: batch.epoch,
+                        up_to_seq: up_to,
+                    }),
+                )
+                .await
+                {
                     break Err(e);
                 }
             }
             Err(e) => {
                 warn!(error = %e, "batch not stored");
-                let reason = if e.kind() == crate::store::StoreErrorKind::Invalid { RejectReason::Malformed } else { RejectReason::Internal };
-                break Err(refuse(&mut send, ingest, Reject { reason, detail: e.to_string() }).await);
+                let reason = if e.kind() == crate::store::StoreErrorKind::Invalid {
+                    RejectReason::Malformed
+                } else {
+                    RejectReason::Internal
+                };
+                break Err(refuse(
+                    &mut send,
+                    ingest,
+                    Reject {
+                        reason,
+                        detail: e.to_string(),
+                    },
+                )
+                .await);
             }
         }
     };

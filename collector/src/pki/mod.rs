@@ -49,7 +49,9 @@ pub enum PkiError {
     #[error("certificate: {0}")]
     Cert(#[from] rcgen::Error),
     /// The CA already exists.
-    #[error("a CA already exists at {0}: remove it first to start over (every enrolled agent must then be enrolled again)")]
+    #[error(
+        "a CA already exists at {0}: remove it first to start over (every enrolled agent must then be enrolled again)"
+    )]
     CaExists(PathBuf),
     /// No CA yet.
     #[error("no CA at {0}: run `caudal-collector ca init` first")]
@@ -58,7 +60,9 @@ pub enum PkiError {
     #[error("{0}: no certificate or key found in the PEM file")]
     BadPem(PathBuf),
     /// The agent id cannot be used as a certificate name.
-    #[error("agent id `{0}` is not usable: use 1 to 64 characters among letters, digits, `-`, `_` and `.`")]
+    #[error(
+        "agent id `{0}` is not usable: use 1 to 64 characters among letters, digits, `-`, `_` and `.`"
+    )]
     BadAgentId(String),
     /// Nothing issued to that agent.
     #[error("no certificate was ever issued to agent `{0}`")]
@@ -69,7 +73,10 @@ pub enum PkiError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PkiError + '_ {
-    move |source| PkiError::Io { path: path.to_path_buf(), source }
+    move |source| PkiError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Where the PKI files live.
@@ -93,9 +100,17 @@ impl PkiPaths {
     /// Paths from the `[tls]` config, relative ones under `data_dir`.
     #[must_use]
     pub fn new(data_dir: &Path, tls: &caudal_config::collector::Tls) -> PkiPaths {
-        let at = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { data_dir.join(p) };
+        let at = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                data_dir.join(p)
+            }
+        };
         let ca_cert = at(&tls.ca_cert);
-        let dir = ca_cert.parent().map_or_else(|| data_dir.to_path_buf(), Path::to_path_buf);
+        let dir = ca_cert
+            .parent()
+            .map_or_else(|| data_dir.to_path_buf(), Path::to_path_buf);
         PkiPaths {
             ca_key: at(&tls.ca_key),
             server_cert: at(&tls.server_cert),
@@ -108,7 +123,9 @@ impl PkiPaths {
 }
 
 fn unix_now() -> i64 {
-    let d = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let d = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
@@ -158,7 +175,11 @@ pub fn ca_init(paths: &PkiPaths, extra_server_names: &[String]) -> Result<(), Pk
     dn.push(DnType::OrganizationName, "Caudal");
     params.distinguished_name = dn;
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     params.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(1);
     params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(365 * 20);
     params.serial_number = Some(random_serial().0);
@@ -169,8 +190,10 @@ pub fn ca_init(paths: &PkiPaths, extra_server_names: &[String]) -> Result<(), Pk
     let mut names = vec![SERVER_NAME.to_owned(), "localhost".to_owned()];
     names.extend(extra_server_names.iter().cloned());
     let mut sp = CertificateParams::new(names)?;
-    sp.subject_alt_names.push(SanType::IpAddress([127, 0, 0, 1].into()));
-    sp.subject_alt_names.push(SanType::IpAddress(std::net::Ipv6Addr::LOCALHOST.into()));
+    sp.subject_alt_names
+        .push(SanType::IpAddress([127, 0, 0, 1].into()));
+    sp.subject_alt_names
+        .push(SanType::IpAddress(std::net::Ipv6Addr::LOCALHOST.into()));
     sp.distinguished_name.push(DnType::CommonName, SERVER_NAME);
     sp.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     sp.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(1);
@@ -204,8 +227,14 @@ pub struct Enrollment {
 
 fn check_agent_id(id: &str) -> Result<(), PkiError> {
     let ok = (1..=64).contains(&id.len())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok { Ok(()) } else { Err(PkiError::BadAgentId(id.to_owned())) }
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(PkiError::BadAgentId(id.to_owned()))
+    }
 }
 
 /// Issue a certificate for `agent_id`, valid for `valid_for` from `not_before`.
@@ -223,7 +252,9 @@ pub fn enroll_with_validity(
     let key = KeyPair::generate()?;
     let mut params = CertificateParams::new(Vec::<String>::new())?;
     params.distinguished_name.push(DnType::CommonName, agent_id);
-    params.distinguished_name.push(DnType::OrganizationName, "Caudal agent");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "Caudal agent");
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     params.not_before = not_before;
     params.not_after = not_before + valid_for;
@@ -231,9 +262,18 @@ pub fn enroll_with_validity(
     params.serial_number = Some(serial);
     let cert = params.signed_by(&key, &issuer)?;
     let mut ledger = std::fs::read_to_string(&paths.issued).unwrap_or_default();
-    let _ = writeln!(ledger, "{serial_hex} {agent_id} {}", params.not_after.unix_timestamp());
+    let _ = writeln!(
+        ledger,
+        "{serial_hex} {agent_id} {}",
+        params.not_after.unix_timestamp()
+    );
     write_file(&paths.issued, &ledger, false)?;
-    Ok(Enrollment { cert_pem: cert.pem(), key_pem: key.serialize_pem(), ca_pem: read(&paths.ca_cert)?, serial: serial_hex })
+    Ok(Enrollment {
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+        ca_pem: read(&paths.ca_cert)?,
+        serial: serial_hex,
+    })
 }
 
 /// `caudal-collector enroll AGENT_ID`: a certificate valid for `days` days from now.
@@ -242,7 +282,12 @@ pub fn enroll_with_validity(
 /// As [`enroll_with_validity`].
 pub fn enroll(paths: &PkiPaths, agent_id: &str, days: u32) -> Result<Enrollment, PkiError> {
     let now = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
-    enroll_with_validity(paths, agent_id, now, Duration::from_secs(u64::from(days) * 86_400))
+    enroll_with_validity(
+        paths,
+        agent_id,
+        now,
+        Duration::from_secs(u64::from(days) * 86_400),
+    )
 }
 
 /// Write an enrollment bundle: `agent.pem`, `agent.key`, `ca.pem` in `dir`.
@@ -274,9 +319,15 @@ pub fn revoke(paths: &PkiPaths, agent_id: &str) -> Result<Vec<String>, PkiError>
         return Err(PkiError::UnknownAgent(agent_id.to_owned()));
     }
     let mut revoked = std::fs::read_to_string(&paths.revoked).unwrap_or_default();
-    let already: HashSet<String> = revoked.lines().filter_map(|l| l.split_whitespace().next().map(str::to_owned)).collect();
+    let already: HashSet<String> = revoked
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
     let now = unix_now();
-    let fresh: Vec<String> = serials.into_iter().filter(|s| !already.contains(s)).collect();
+    let fresh: Vec<String> = serials
+        .into_iter()
+        .filter(|s| !already.contains(s))
+        .collect();
     for s in &fresh {
         let _ = writeln!(revoked, "{s} {agent_id} {now}");
     }
@@ -290,9 +341,14 @@ pub fn revoke(paths: &PkiPaths, agent_id: &str) -> Result<Vec<String>, PkiError>
 /// I/O or [`PkiError::BadPem`].
 pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PkiError> {
     let text = read(path)?;
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(text.as_bytes()).filter_map(Result::ok).collect();
-    if certs.is_empty() { Err(PkiError::BadPem(path.to_path_buf())) } else { Ok(certs) }
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(text.as_bytes())
+        .filter_map(Result::ok)
+        .collect();
+    if certs.is_empty() {
+        Err(PkiError::BadPem(path.to_path_buf()))
+    } else {
+        Ok(certs)
+    }
 }
 
 /// Read a private key from a PEM file.
@@ -308,7 +364,13 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, PkiError> {
 #[must_use]
 pub fn identity_of(cert: &CertificateDer<'_>) -> Option<(String, String)> {
     let (_, x509) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
-    let cn = x509.subject().iter_common_name().next()?.as_str().ok()?.to_owned();
+    let cn = x509
+        .subject()
+        .iter_common_name()
+        .next()?
+        .as_str()
+        .ok()?
+        .to_owned();
     let serial = hex::encode(x509.raw_serial());
     Some((cn, serial))
 }
@@ -331,11 +393,19 @@ struct Revocations {
 
 impl Revocations {
     fn contains(&self, serial: &str) -> bool {
-        let mtime = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mtime = std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok();
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if state.0 != mtime {
             let text = std::fs::read_to_string(&self.path).unwrap_or_default();
-            state.1 = text.lines().filter_map(|l| l.split_whitespace().next().map(str::to_owned)).collect();
+            state.1 = text
+                .lines()
+                .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+                .collect();
             state.0 = mtime;
         }
         state.1.contains(serial)
@@ -363,17 +433,20 @@ impl ClientCertVerifier for AgentVerifier {
     ) -> Result<ClientCertVerified, rustls::Error> {
         let who = identity_of(end_entity);
         let agent = who.as_ref().map_or("?", |w| w.0.as_str());
-        if let Err(e) = self.inner.verify_client_cert(end_entity, intermediates, now) {
+        if let Err(e) = self
+            .inner
+            .verify_client_cert(end_entity, intermediates, now)
+        {
             self.refusals.invalid.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(agent, error = %e, "agent certificate refused at the handshake");
             return Err(e);
         }
-        if let Some((_, serial)) = &who {
-            if self.revoked.contains(serial) {
-                self.refusals.revoked.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(agent, serial = %serial, "revoked agent certificate refused at the handshake");
-                return Err(rustls::Error::InvalidCertificate(CertificateError::Revoked));
-            }
+        if let Some((_, serial)) = &who
+            && self.revoked.contains(serial)
+        {
+            self.refusals.revoked.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(agent, serial = %serial, "revoked agent certificate refused at the handshake");
+            return Err(rustls::Error::InvalidCertificate(CertificateError::Revoked));
         }
         Ok(ClientCertVerified::assertion())
     }
@@ -405,7 +478,10 @@ impl ClientCertVerifier for AgentVerifier {
 ///
 /// # Errors
 /// Missing or bad PKI files, TLS setup errors.
-pub fn server_tls(paths: &PkiPaths, refusals: Arc<HandshakeRefusals>) -> Result<rustls::ServerConfig, PkiError> {
+pub fn server_tls(
+    paths: &PkiPaths,
+    refusals: Arc<HandshakeRefusals>,
+) -> Result<rustls::ServerConfig, PkiError> {
     if !paths.ca_cert.exists() {
         return Err(PkiError::NoCa(paths.ca_cert.clone()));
     }
@@ -414,18 +490,27 @@ pub fn server_tls(paths: &PkiPaths, refusals: Arc<HandshakeRefusals>) -> Result<
     for c in load_certs(&paths.ca_cert)? {
         roots.add(c)?;
     }
-    let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| rustls::Error::General(e.to_string()))?;
+    let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| rustls::Error::General(e.to_string()))?;
     let verifier = AgentVerifier {
         inner,
-        revoked: Revocations { path: paths.revoked.clone(), state: Mutex::new((None, HashSet::new())) },
+        revoked: Revocations {
+            path: paths.revoked.clone(),
+            state: Mutex::new((None, HashSet::new())),
+        },
         refusals,
     };
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])?
         .with_client_cert_verifier(Arc::new(verifier))
-        .with_single_cert(load_certs(&paths.server_cert)?, load_key(&paths.server_key)?)?;
+        .with_single_cert(
+            load_certs(&paths.server_cert)?,
+            load_key(&paths.server_key)?,
+        )?;
     cfg.alpn_protocols = vec![caudal_protocol::ALPN.to_vec()];
     Ok(cfg)
 }
@@ -443,16 +528,33 @@ mod tests {
         assert!(matches!(ca_init(&paths, &[]), Err(PkiError::CaExists(_))));
         let e = enroll(&paths, "gw-1", 30).unwrap();
         let cert = &load_certs_from(&e.cert_pem)[0];
-        assert_eq!(identity_of(cert), Some(("gw-1".to_owned(), e.serial.clone())));
-        assert!(matches!(enroll(&paths, "bad id!", 30), Err(PkiError::BadAgentId(_))));
+        assert_eq!(
+            identity_of(cert),
+            Some(("gw-1".to_owned(), e.serial.clone()))
+        );
+        assert!(matches!(
+            enroll(&paths, "bad id!", 30),
+            Err(PkiError::BadAgentId(_))
+        ));
         assert_eq!(revoke(&paths, "gw-1").unwrap(), vec![e.serial.clone()]);
-        assert!(revoke(&paths, "gw-1").unwrap().is_empty(), "revoking twice adds nothing");
-        assert!(matches!(revoke(&paths, "nobody"), Err(PkiError::UnknownAgent(_))));
-        let r = Revocations { path: paths.revoked.clone(), state: Mutex::new((None, HashSet::new())) };
+        assert!(
+            revoke(&paths, "gw-1").unwrap().is_empty(),
+            "revoking twice adds nothing"
+        );
+        assert!(matches!(
+            revoke(&paths, "nobody"),
+            Err(PkiError::UnknownAgent(_))
+        ));
+        let r = Revocations {
+            path: paths.revoked.clone(),
+            state: Mutex::new((None, HashSet::new())),
+        };
         assert!(r.contains(&e.serial));
     }
 
     fn load_certs_from(pem: &str) -> Vec<CertificateDer<'static>> {
-        CertificateDer::pem_slice_iter(pem.as_bytes()).map(Result::unwrap).collect()
+        CertificateDer::pem_slice_iter(pem.as_bytes())
+            .map(Result::unwrap)
+            .collect()
     }
 }

@@ -70,12 +70,27 @@ pub fn devices() -> Vec<Dev> {
     vec![
         Dev::new("w32", 1, 32, 1.0),
         Dev::new("w16", 2, 16, 3.0),
-        Dev { poll_ms: 150, timeout_ms: 500, ..Dev::new("wrtu", 3, 16, 3.0) },
+        Dev {
+            poll_ms: 150,
+            timeout_ms: 500,
+            ..Dev::new("wrtu", 3, 16, 3.0)
+        },
     ]
 }
 
-pub fn agent_config(dir: &Path, field: &Field, devs: &[Dev], collector: SocketAddr, bundle: &Path) -> caudal_config::agent::AgentConfig {
-    let text = agent_toml(&dir.join("data"), field, devs, &collector_section(collector, bundle, 200));
+pub fn agent_config(
+    dir: &Path,
+    field: &Field,
+    devs: &[Dev],
+    collector: SocketAddr,
+    bundle: &Path,
+) -> caudal_config::agent::AgentConfig {
+    let text = agent_toml(
+        &dir.join("data"),
+        field,
+        devs,
+        &collector_section(collector, bundle, 200),
+    );
     write_config(dir, &text).1
 }
 
@@ -90,26 +105,49 @@ pub async fn drive(field: &Field, steps: u32) {
 }
 
 pub fn last_seq(data: &Path) -> u64 {
-    let ob = Outbox::open(data, &OutboxConfig { disk_budget_bytes: std::num::NonZeroU64::MAX, when_full: WhenFull::Block }).unwrap();
+    let ob = Outbox::open(
+        data,
+        &OutboxConfig {
+            disk_budget_bytes: std::num::NonZeroU64::MAX,
+            when_full: WhenFull::Block,
+        },
+    )
+    .unwrap();
     ob.backlog().1.0
 }
 
 /// Restart the agent without devices so it only syncs, and wait until the
 /// collector holds every seq of its current epoch.
-pub async fn drain(dir: &Path, field: &Field, collector: SocketAddr, bundle: &Path, url: &str) -> u64 {
+pub async fn drain(
+    dir: &Path,
+    field: &Field,
+    collector: SocketAddr,
+    bundle: &Path,
+    url: &str,
+) -> u64 {
     let last = last_seq(&dir.join("data"));
     let agent = Agent::start(agent_config(dir, field, &[], collector, bundle)).await;
     let deadline = tokio::time::Instant::now() + SETTLE;
     loop {
         let epochs = audit(url, AGENT).await;
-        if epochs.last().is_some_and(|e| e.max_seq == i64::try_from(last).unwrap() && e.is_exact()) {
+        if epochs
+            .last()
+            .is_some_and(|e| e.max_seq == i64::try_from(last).unwrap() && e.is_exact())
+        {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "backlog not drained: last seq {last}, collector {epochs:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "backlog not drained: last seq {last}, collector {epochs:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     agent.stop().await;
-    assert_eq!(last_seq(&dir.join("data")), last, "the draining agent stored nothing new");
+    assert_eq!(
+        last_seq(&dir.join("data")),
+        last,
+        "the draining agent stored nothing new"
+    );
     last
 }
 
@@ -122,7 +160,10 @@ pub async fn settle_reads(agent: &Agent) {
     let start: Vec<u64> = (0..WELLS.len()).map(|i| m.device(i).replies()).collect();
     // Each poll of a well is two requests (input and holding registers).
     while (0..WELLS.len()).any(|i| m.device(i).replies() < start[i] + 4) {
-        assert!(tokio::time::Instant::now() < deadline, "a device stopped answering");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a device stopped answering"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -132,21 +173,38 @@ pub async fn check(url: &str, field: &Field, epochs_expected: usize, last: u64) 
     let epochs = audit(url, AGENT).await;
     assert_eq!(epochs.len(), epochs_expected, "epochs: {epochs:?}");
     for e in &epochs {
-        assert!(e.is_exact(), "epoch {:016x}: seqs 1..=max exactly once: {e:?}", e.epoch);
+        assert!(
+            e.is_exact(),
+            "epoch {:016x}: seqs 1..=max exactly once: {e:?}",
+            e.epoch
+        );
     }
-    assert_eq!(epochs.last().unwrap().max_seq, i64::try_from(last).unwrap(), "the collector holds every reading the agent stored");
+    assert_eq!(
+        epochs.last().unwrap().max_seq,
+        i64::try_from(last).unwrap(),
+        "the collector holds every reading the agent stored"
+    );
     for id in WELLS {
         let truth = field.truth(id);
         let counted = counted_pulses(url, AGENT, id).await;
         let expected = truth.observable_pulses();
-        assert!(counted.abs_diff(expected) <= 1, "{id}: collector counted {counted} pulses, truth {expected}: {truth:?}");
-        assert!(counted > 10_000, "{id}: water was pumped ({counted} pulses)");
+        assert!(
+            counted.abs_diff(expected) <= 1,
+            "{id}: collector counted {counted} pulses, truth {expected}: {truth:?}"
+        );
+        assert!(
+            counted > 10_000,
+            "{id}: water was pumped ({counted} pulses)"
+        );
     }
     for id in ["w16", "wrtu"] {
-        assert!(field.truth(id).rollovers >= 1, "16-bit counters wrapped: {:?}", field.truth(id));
+        assert!(
+            field.truth(id).rollovers >= 1,
+            "16-bit counters wrapped: {:?}",
+            field.truth(id)
+        );
     }
 }
-
 
 /// A collector on its own database and PKI, the three-well field, and a
 /// directory for the agent: what every sync scenario starts from.
@@ -163,9 +221,21 @@ impl Scenario {
     pub async fn start(db: caudal_tests::harness::TestDb) -> Scenario {
         let pki = caudal_tests::harness::Pki::new();
         let bundle = pki.enroll(AGENT);
-        let collector = caudal_tests::harness::Collector::start(&db.url, &pki.paths, "127.0.0.1:0".parse().unwrap()).await;
+        let collector = caudal_tests::harness::Collector::start(
+            &db.url,
+            &pki.paths,
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await;
         let field = Field::start(&field_config()).await.unwrap();
-        Scenario { db, pki, bundle, collector: Some(collector), field, dir: tempfile::tempdir().unwrap() }
+        Scenario {
+            db,
+            pki,
+            bundle,
+            collector: Some(collector),
+            field,
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     /// The collector's QUIC address.
@@ -175,13 +245,31 @@ impl Scenario {
 
     /// Start the agent polling the three wells and syncing to `collector`.
     pub async fn agent(&self, collector: SocketAddr) -> Agent {
-        Agent::start(agent_config(self.dir.path(), &self.field, &devices(), collector, &self.bundle)).await
+        Agent::start(agent_config(
+            self.dir.path(),
+            &self.field,
+            &devices(),
+            collector,
+            &self.bundle,
+        ))
+        .await
     }
 
     /// Drain the agent's backlog through `collector`, run the final checks
     /// against `epochs` epochs, stop everything; returns the collector's audit.
-    pub async fn finish(mut self, collector: SocketAddr, epochs: usize) -> Vec<caudal_tests::harness::EpochAudit> {
-        let last = drain(self.dir.path(), &self.field, collector, &self.bundle, &self.db.url).await;
+    pub async fn finish(
+        mut self,
+        collector: SocketAddr,
+        epochs: usize,
+    ) -> Vec<caudal_tests::harness::EpochAudit> {
+        let last = drain(
+            self.dir.path(),
+            &self.field,
+            collector,
+            &self.bundle,
+            &self.db.url,
+        )
+        .await;
         check(&self.db.url, &self.field, epochs, last).await;
         let audit = audit(&self.db.url, AGENT).await;
         if let Some(c) = self.collector.take() {
