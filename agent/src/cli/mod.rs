@@ -175,6 +175,19 @@ pub async fn probe(path: &Path, device: &str) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// `12.3 s ago` for a UTC time in ms, `never` for none.
+fn ago(ms: Option<i64>) -> String {
+    match ms {
+        None => "never".to_owned(),
+        Some(t) => {
+            let age = caudal_protocol::UtcMillis::now().0.saturating_sub(t);
+            #[allow(clippy::cast_precision_loss, reason = "display only")]
+            let secs = age as f64 / 1000.0;
+            format!("{secs:.1} s ago")
+        }
+    }
+}
+
 /// `status`: the report text.
 ///
 /// # Errors
@@ -193,11 +206,9 @@ pub fn status(path: &Path) -> anyhow::Result<String> {
         let (id, polls, errors) = (&d.id, d.polls, d.errors);
         let _ = writeln!(
             out,
-            "device {id}: last poll {} ms, last answer {} ms, polls {polls}, errors {errors}{}",
-            d.last_poll_ms
-                .map_or_else(|| "never".to_owned(), |t| t.to_string()),
-            d.last_ok_ms
-                .map_or_else(|| "never".to_owned(), |t| t.to_string()),
+            "device {id}: last poll {}, last answer {}, polls {polls}, errors {errors}{}",
+            ago(d.last_poll_ms),
+            ago(d.last_ok_ms),
             d.last_error
                 .map(|e| format!(", last error: {e}"))
                 .unwrap_or_default()
