@@ -140,26 +140,28 @@ impl EpochAudit {
     }
 }
 
+/// Per epoch, oldest first (by when the collector first saw it).
 const AUDIT_SQL: &str = "SELECT r.epoch, COUNT(*), COUNT(DISTINCT r.seq), MIN(r.seq), MAX(r.seq) \
-     FROM readings r JOIN agents a ON a.id = r.agent WHERE a.agent_id = $1 GROUP BY r.epoch ORDER BY MIN(r.first_seen)";
+     FROM readings r JOIN agents a ON a.id = r.agent \
+     JOIN agent_epochs e ON e.agent = r.agent AND e.epoch = r.epoch \
+     WHERE a.agent_id = $1 GROUP BY r.epoch, e.first_seen_ms ORDER BY e.first_seen_ms, r.epoch";
 
 const TOTALS_SQL: &str = "SELECT r.epoch, MAX(r.total_pulses) FROM readings r \
      JOIN agents a ON a.id = r.agent JOIN points p ON p.id = r.point_id JOIN variables v ON v.id = r.variable_id \
      WHERE a.agent_id = $1 AND p.code = $2 AND v.name = 'pulses' GROUP BY r.epoch";
 
-/// Per-epoch audit of an agent's readings at the database `url`.
+/// Per-epoch audit of an agent's readings at the database `url`, oldest epoch first.
 pub async fn audit(url: &str, agent: &str) -> Vec<EpochAudit> {
-    let sql = AUDIT_SQL.replace("ORDER BY MIN(r.first_seen)", "ORDER BY 1");
     let rows: Vec<(i64, i64, i64, i64, i64)> = if url.starts_with("sqlite:") {
         let mut c = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        sqlx::query_as(AUDIT_SQL)
             .bind(agent)
             .fetch_all(&mut c)
             .await
             .expect("audit")
     } else {
         let mut c = sqlx::PgConnection::connect(url).await.expect("postgres");
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        sqlx::query_as(AUDIT_SQL)
             .bind(agent)
             .fetch_all(&mut c)
             .await

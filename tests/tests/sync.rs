@@ -101,9 +101,8 @@ async fn collector_killed_and_restarted_on_postgres() {
 
 /// The gateway loses its database: the new outbox starts a new epoch, the old
 /// one's readings stay, nothing collides or repeats.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn agent_database_lost_starts_a_new_epoch() {
-    let sc = Scenario::start(TestDb::sqlite()).await;
+async fn database_lost(db: TestDb) {
+    let sc = Scenario::start(db).await;
     let addr = sc.addr();
     let agent = sc.agent(addr).await;
     drive(&sc.field, 60).await;
@@ -125,4 +124,14 @@ async fn agent_database_lost_starts_a_new_epoch() {
             .any(|e| e.max_seq == i64::try_from(first_last).unwrap()),
         "the first epoch is intact: {epochs:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn agent_database_lost_starts_a_new_epoch_on_sqlite() {
+    database_lost(TestDb::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn agent_database_lost_starts_a_new_epoch_on_postgres() {
+    database_lost(TestDb::postgres().await).await;
 }
