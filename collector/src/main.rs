@@ -230,14 +230,15 @@ async fn serve(cfg: &CollectorConfig) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(cfg.listen.http)
         .await
         .with_context(|| format!("binding the HTTP API to {}", cfg.listen.http))?;
+    let ingest_metrics = Arc::new(IngestMetrics::default());
     let state = AppState {
         store: store.clone(),
         limits: Limits::from(&cfg.api),
+        ingest: Arc::clone(&ingest_metrics),
     };
     let http_shutdown = shutdown.clone();
     let http = tracker
         .spawn(async move { api::run(listener, state, http_shutdown.cancelled_owned()).await });
-    let ingest_metrics = Arc::new(IngestMetrics::default());
     let tls = pki::server_tls(&pki_paths(cfg), Arc::clone(&ingest_metrics.refusals))
         .context("QUIC TLS material")?;
     let endpoint = ingest::endpoint(cfg.listen.quic, tls)

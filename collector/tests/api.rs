@@ -396,6 +396,7 @@ async fn server_stops_on_shutdown_signal() {
     let state = caudal_collector::api::AppState {
         store: f.db.store.clone(),
         limits: caudal_collector::api::Limits::default(),
+        ingest: std::sync::Arc::default(),
     };
     let server = tokio::spawn(caudal_collector::api::run(listener, state, async {
         let _ = rx.await;

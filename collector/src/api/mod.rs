@@ -67,6 +67,8 @@ pub struct AppState {
     pub store: Store,
     /// Limits.
     pub limits: Limits,
+    /// QUIC ingest counters, rendered on `/metrics` after the store's.
+    pub ingest: std::sync::Arc<crate::ingest::IngestMetrics>,
 }
 
 #[derive(OpenApi)]

@@ -235,6 +235,7 @@ pub async fn api_fixture() -> ApiFixture {
     let app = app(AppState {
         store: db.store.clone(),
         limits: Limits::default(),
+        ingest: std::sync::Arc::default(),
     });
     ApiFixture { db, app, tokens }
 }
