@@ -54,6 +54,67 @@ fn route_table() -> Vec<(String, String, Option<Permission>)> {
     out
 }
 
+/// Who may call what, written out by hand and independent of the code's
+/// permission table: a change to a route's scope or to a role's rights must
+/// change this table too, deliberately.
+const WHO_MAY: &[(&str, &str, Option<&[&str]>)] = &[
+    ("get", "/api/v1/points", Some(EVERYONE)),
+    ("post", "/api/v1/points", Some(&["admin", "supervisor"])),
+    ("get", "/api/v1/points/{code}", Some(EVERYONE)),
+    (
+        "patch",
+        "/api/v1/points/{code}",
+        Some(&["admin", "supervisor", "operator"]),
+    ),
+    ("get", "/api/v1/points/{code}/latest", Some(EVERYONE)),
+    ("get", "/api/v1/latest", Some(EVERYONE)),
+    (
+        "get",
+        "/api/v1/points/{code}/series/{variable}",
+        Some(EVERYONE),
+    ),
+    (
+        "get",
+        "/api/v1/points/{code}/series/{variable}/csv",
+        Some(EVERYONE),
+    ),
+    ("get", "/api/v1/agents", Some(STAFF)),
+    ("get", "/metrics", Some(STAFF)),
+    ("get", "/api/v1/openapi.json", None),
+    ("get", "/healthz", None),
+];
+const EVERYONE: &[&str] = &["admin", "supervisor", "technician", "operator", "guest"];
+const STAFF: &[&str] = &["admin", "supervisor", "technician", "operator"];
+
+#[test]
+fn route_table_matches_the_written_access_policy() {
+    let routes = route_table();
+    assert_eq!(
+        routes.len(),
+        WHO_MAY.len(),
+        "a route was added or removed: update WHO_MAY: {routes:?}"
+    );
+    for (method, path, perm) in &routes {
+        let (_, _, who) = WHO_MAY
+            .iter()
+            .find(|(m, p, _)| m == method && p == path)
+            .unwrap_or_else(|| panic!("{method} {path} is not in WHO_MAY"));
+        match (who, perm) {
+            (None, None) => {}
+            (Some(roles), Some(p)) => {
+                for role in Role::ALL {
+                    assert_eq!(
+                        allows(role, *p),
+                        roles.contains(&role.as_str()),
+                        "{method} {path} for {role}: the code and the written policy disagree"
+                    );
+                }
+            }
+            (who, perm) => panic!("{method} {path}: policy {who:?} but scope {perm:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_route_checks_its_role() {
     let f = api_fixture().await;
