@@ -89,10 +89,12 @@ pulses_per_liter = 1.0
             rate: Some(rate(1.0)),
             ..Dev::new("w32", 1, 32, 1.0)
         },
+        // The meter's own rate (0.1 pulses per litre): with a rate 10x too high, a
+        // reboot after a few quick kills in a row could pass for a plausible wrap.
         Dev {
-            rate: Some(rate(1.0)),
+            rate: Some(rate(0.1)),
             poll_ms: 50,
-            ..Dev::new("w16", 2, 16, 1.0)
+            ..Dev::new("w16", 2, 16, 0.1)
         },
         Dev {
             rate: Some(rate(1.0)),

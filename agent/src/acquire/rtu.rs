@@ -2,8 +2,11 @@
 //!
 //! RTU frames carry no transaction id, so after a timeout the port is closed
 //! and opened again: a late reply must never be taken for the answer to the
-//! next request. Opening the port flushes both directions (serialport does
-//! `tcflush(TCIOFLUSH)`).
+//! next request. Opening the port then flushes both directions
+//! (`tcflush(TCIOFLUSH)`): Linux keeps a tty's queues across opens, so the
+//! reply to a request of a killed predecessor process would otherwise be
+//! read as the answer to this process's first request.
+//! Regression: `agent/tests/crash.rs` (an RTU total 29,319 pulses too high).
 
 use std::io;
 
@@ -47,5 +50,7 @@ pub fn open(link: &Link, unit: u8) -> io::Result<Context> {
             DataBits::Eight
         });
     let stream = SerialStream::open(&builder).map_err(io::Error::from)?;
+    tokio_serial::SerialPort::clear(&stream, tokio_serial::ClearBuffer::All)
+        .map_err(io::Error::from)?;
     Ok(tokio_modbus::client::rtu::attach_slave(stream, Slave(unit)))
 }

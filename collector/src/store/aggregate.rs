@@ -24,11 +24,17 @@
 //! The sum over all buckets telescopes to the final total of each epoch, so
 //! volumes add up exactly. Duplicates cannot change a maximum, and a late
 //! reading changes at most its own bucket and the next stored bucket of its
-//! epoch: after each batch the backend recomputes `increase` for the touched
-//! range of buckets up to the next stored bucket. Device totalisers decoded
-//! with other codings are not epoch-relative, so they get no `increase`.
+//! epoch. So a batch reads, per series and `(agent, epoch)`, the stored
+//! maxima from the bucket before its earliest bucket to the bucket after its
+//! latest (one range read), merges its own maxima into them
+//! ([`merge_counter`], pure), and writes the raised maxima and the new
+//! increases back with one multi-row statement per table. A bucket that
+//! another `(agent, epoch)` also reaches (an epoch change, two agents on one
+//! point) is summed by the database instead, since the other share's previous
+//! bucket may lie outside the range read. Device totalisers decoded with other
+//! codings are not epoch-relative, so they get no `increase`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One hour in ms.
 pub const HOUR_MS: i64 = 3_600_000;
@@ -97,23 +103,19 @@ pub(crate) struct CounterMax {
     pub(crate) max_total: f64,
 }
 
-/// Buckets of counter series whose `increase` must be recomputed:
-/// `(point, variable, period) -> (first touched bucket, last touched bucket)`.
-pub(crate) type Touched = BTreeMap<(i64, i64, i64), (i64, i64)>;
-
 /// The aggregate work of one batch.
 #[derive(Debug, Default)]
 pub(crate) struct Fold {
     pub(crate) buckets: Vec<BucketDelta>,
+    /// In key order, so the maxima of one `(point, variable, period, agent,
+    /// epoch)` are adjacent and sorted by bucket.
     pub(crate) counters: Vec<CounterMax>,
-    pub(crate) touched: Touched,
 }
 
 /// Fold the fresh readings of a batch into per-bucket deltas.
 pub(crate) fn fold(samples: impl IntoIterator<Item = Sample>) -> Fold {
     let mut buckets: BTreeMap<(i64, i64, i64, i64), BucketDelta> = BTreeMap::new();
     let mut counters: BTreeMap<(i64, i64, i64, i64, i64, i64), f64> = BTreeMap::new();
-    let mut touched = Touched::new();
     for s in samples {
         let Some(value) = s.value else { continue };
         for period in PERIODS {
@@ -139,13 +141,6 @@ pub(crate) fn fold(samples: impl IntoIterator<Item = Sample>) -> Fold {
                     .entry((s.point, s.variable, period, s.agent, s.epoch, bucket))
                     .or_insert(value);
                 *m = m.max(value);
-                touched
-                    .entry((s.point, s.variable, period))
-                    .and_modify(|(lo, hi)| {
-                        *lo = std::cmp::min(*lo, bucket);
-                        *hi = std::cmp::max(*hi, bucket);
-                    })
-                    .or_insert((bucket, bucket));
             }
         }
     }
@@ -165,8 +160,137 @@ pub(crate) fn fold(samples: impl IntoIterator<Item = Sample>) -> Fold {
                 },
             )
             .collect(),
-        touched,
     }
+}
+
+/// One `(agent, epoch)`'s counter maxima after a batch, see [`merge_counter`].
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct CounterMerge {
+    /// `(bucket, max_total)` that are new or higher than stored: to upsert.
+    pub(crate) maxima: Vec<(i64, f64)>,
+    /// `(bucket, share of increase)` for every bucket of the batch and the
+    /// stored bucket after each: the only shares the batch can change.
+    pub(crate) increases: Vec<(i64, f64)>,
+}
+
+/// Merge a batch's maxima of one `(point, variable, period, agent, epoch)`
+/// into the stored ones and compute that `(agent, epoch)`'s share of
+/// `increase` where it may have changed.
+///
+/// `stored` must hold, sorted by bucket, every stored bucket from the last
+/// one before the earliest bucket of `batch` to the first one after its
+/// latest (those two included when they exist). `batch` may be in any order
+/// and repeat buckets. A share is `max_total - max_total of the previous
+/// bucket`, or `- 0` at the epoch's first bucket.
+pub(crate) fn merge_counter(stored: &[(i64, f64)], batch: &[(i64, f64)]) -> CounterMerge {
+    let mut merged: BTreeMap<i64, f64> = stored.iter().copied().collect();
+    let mut raised: BTreeMap<i64, f64> = BTreeMap::new();
+    for &(bucket, total) in batch {
+        let m = merged.entry(bucket).or_insert(f64::NEG_INFINITY);
+        if total > *m {
+            *m = total;
+            raised.insert(bucket, total);
+        }
+    }
+    let mut targets: BTreeSet<i64> = BTreeSet::new();
+    for &(bucket, _) in batch {
+        targets.insert(bucket);
+        if let Some((&next, _)) = merged
+            .range((
+                std::ops::Bound::Excluded(bucket),
+                std::ops::Bound::Unbounded,
+            ))
+            .next()
+        {
+            targets.insert(next);
+        }
+    }
+    let increases = targets
+        .into_iter()
+        .filter_map(|bucket| {
+            let total = *merged.get(&bucket)?;
+            let before = merged.range(..bucket).next_back().map_or(0.0, |(_, &t)| t);
+            Some((bucket, total - before))
+        })
+        .collect();
+    CounterMerge {
+        maxima: raised.into_iter().collect(),
+        increases,
+    }
+}
+
+/// A bucket's new `increase`, written as is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Increase {
+    pub(crate) point: i64,
+    pub(crate) variable: i64,
+    pub(crate) period: i64,
+    pub(crate) bucket: i64,
+    pub(crate) increase: f64,
+}
+
+/// What a batch writes for the counter buckets of one `(point, variable,
+/// period, agent, epoch)`, see [`settle_counters`].
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct CounterPlan {
+    /// Maxima to upsert.
+    pub(crate) maxima: Vec<CounterMax>,
+    /// Buckets only this `(agent, epoch)` reaches: their `increase` is its share.
+    pub(crate) increases: Vec<Increase>,
+    /// Buckets that other `(agent, epoch)`s also reach: the database sums them.
+    pub(crate) shared: Vec<i64>,
+}
+
+/// Plan the counter writes of `group` (the batch's maxima of one `(point,
+/// variable, period, agent, epoch)`, as in [`Fold::counters`]) from the
+/// stored rows `(agent, epoch, bucket, max_total)` of the series, sorted by
+/// bucket, covering the range [`merge_counter`] needs for this `(agent, epoch)`.
+pub(crate) fn settle_counters(
+    group: &[CounterMax],
+    stored: &[(i64, i64, i64, f64)],
+) -> CounterPlan {
+    let Some(&key) = group.first() else {
+        return CounterPlan::default();
+    };
+    let mine = |a: i64, e: i64| a == key.agent && e == key.epoch;
+    let own: Vec<(i64, f64)> = stored
+        .iter()
+        .filter(|r| mine(r.0, r.1))
+        .map(|r| (r.2, r.3))
+        .collect();
+    let others: BTreeSet<i64> = stored
+        .iter()
+        .filter(|r| !mine(r.0, r.1))
+        .map(|r| r.2)
+        .collect();
+    let batch: Vec<(i64, f64)> = group.iter().map(|c| (c.bucket, c.max_total)).collect();
+    let merge = merge_counter(&own, &batch);
+    let mut plan = CounterPlan {
+        maxima: merge
+            .maxima
+            .into_iter()
+            .map(|(bucket, max_total)| CounterMax {
+                bucket,
+                max_total,
+                ..key
+            })
+            .collect(),
+        ..CounterPlan::default()
+    };
+    for (bucket, increase) in merge.increases {
+        if others.contains(&bucket) {
+            plan.shared.push(bucket);
+        } else {
+            plan.increases.push(Increase {
+                point: key.point,
+                variable: key.variable,
+                period: key.period,
+                bucket,
+                increase,
+            });
+        }
+    }
+    plan
 }
 
 /// The latest reading of each series in a batch: `(point, variable) -> index`.
@@ -235,11 +359,11 @@ mod tests {
         let days: Vec<_> = f.buckets.iter().filter(|b| b.period == DAY_MS).collect();
         assert_eq!(days.len(), 1);
         assert_eq!(days[0].count, 4);
-        assert!(f.counters.is_empty() && f.touched.is_empty());
+        assert!(f.counters.is_empty());
     }
 
     #[test]
-    fn fold_tracks_counter_maxima_and_touched_ranges() {
+    fn fold_tracks_counter_maxima() {
         let f = fold([
             sample(10, 1.5, true),
             sample(20, 2.5, true),
@@ -252,7 +376,6 @@ mod tests {
             .map(|c| (c.bucket, c.max_total))
             .collect();
         assert_eq!(hourly, vec![(0, 2.5), (2 * HOUR_MS, 4.0)]);
-        assert_eq!(f.touched.get(&(1, 2, HOUR_MS)), Some(&(0, 2 * HOUR_MS)));
     }
 
     #[test]
@@ -284,6 +407,113 @@ mod tests {
         ba.merge(&a);
         assert_eq!(ab, ba);
         assert_eq!((ab.count, ab.last_value), (3, 2.0));
+    }
+
+    const H: i64 = HOUR_MS;
+
+    /// `merge_counter(stored, batch)` gives `(maxima, increases)`.
+    fn check(
+        stored: &[(i64, f64)],
+        batch: &[(i64, f64)],
+        maxima: &[(i64, f64)],
+        increases: &[(i64, f64)],
+    ) {
+        let m = merge_counter(stored, batch);
+        assert_eq!(m.maxima, maxima, "maxima");
+        assert_eq!(m.increases, increases, "increases");
+    }
+
+    #[test]
+    fn counter_epoch_start_counts_from_zero() {
+        check(
+            &[],
+            &[(0, 2.0), (H, 5.0)],
+            &[(0, 2.0), (H, 5.0)],
+            &[(0, 2.0), (H, 3.0)],
+        );
+    }
+
+    #[test]
+    fn counter_late_bucket_between_two_stored_ones_splits_the_next_increase() {
+        // Stored: hour 0 at 2, hour 3 at 9 (its increase was 7). Hour 1 arrives at 4.
+        check(
+            &[(0, 2.0), (3 * H, 9.0)],
+            &[(H, 4.0)],
+            &[(H, 4.0)],
+            &[(H, 2.0), (3 * H, 5.0)],
+        );
+    }
+
+    #[test]
+    fn counter_duplicate_replay_writes_no_maxima_and_the_same_increases() {
+        let stored = [(0, 2.0), (H, 4.0), (2 * H, 9.0)];
+        check(
+            &stored,
+            &[(H, 4.0), (H, 3.0)],
+            &[],
+            &[(H, 2.0), (2 * H, 5.0)],
+        );
+    }
+
+    #[test]
+    fn counter_out_of_order_batch_keeps_the_highest_total_per_bucket() {
+        check(
+            &[(0, 1.0)],
+            &[(2 * H, 6.0), (H, 3.0), (2 * H, 7.0), (H, 2.0)],
+            &[(H, 3.0), (2 * H, 7.0)],
+            &[(H, 2.0), (2 * H, 4.0)],
+        );
+    }
+
+    #[test]
+    fn counter_raised_bucket_changes_its_own_and_the_next_increase_only() {
+        check(
+            &[(0, 1.0), (H, 3.0), (2 * H, 8.0)],
+            &[(H, 5.0)],
+            &[(H, 5.0)],
+            &[(H, 4.0), (2 * H, 3.0)],
+        );
+    }
+
+    #[test]
+    fn counter_early_bucket_before_the_epochs_first_stored_one() {
+        // Late data before everything stored: it now starts the epoch.
+        check(
+            &[(2 * H, 6.0)],
+            &[(0, 1.0)],
+            &[(0, 1.0)],
+            &[(0, 1.0), (2 * H, 5.0)],
+        );
+    }
+
+    #[test]
+    fn counter_shares_in_buckets_of_other_epochs_are_left_to_the_database() {
+        let group = [CounterMax {
+            point: 1,
+            variable: 2,
+            period: H,
+            agent: 3,
+            epoch: 5,
+            bucket: 2 * H,
+            max_total: 8.0,
+        }];
+        // Epoch 4 of the same agent has hours 1 and 2; epoch 5 starts in hour 2.
+        let plan = settle_counters(&group, &[(3, 4, H, 40.0), (3, 4, 2 * H, 56.0)]);
+        assert_eq!(plan.maxima, group);
+        assert!(plan.increases.is_empty());
+        assert_eq!(plan.shared, vec![2 * H]);
+        let alone = settle_counters(&group, &[(3, 4, H, 40.0)]);
+        assert_eq!(
+            alone.increases,
+            vec![Increase {
+                point: 1,
+                variable: 2,
+                period: H,
+                bucket: 2 * H,
+                increase: 8.0
+            }]
+        );
+        assert!(alone.shared.is_empty());
     }
 
     #[test]

@@ -140,18 +140,30 @@ macro_rules! resolve_channels {
     }};
 }
 
-/// Recompute `increase` of the touched counter buckets and the next stored one
-/// (see `aggregate.rs`). Binds: point, variable, period, first touched, last touched.
-pub(crate) const RECOMPUTE_INCREASE: &str = "UPDATE aggregates SET increase = ( \
+/// The stored counter rows `(agent, epoch, bucket, max_total)` of a series
+/// that `aggregate::settle_counters` needs for one `(agent, epoch)`: every
+/// bucket from that `(agent, epoch)`'s last one before the batch's earliest
+/// bucket to its first one after the batch's latest. Binds: point, variable,
+/// period, agent, epoch, earliest bucket, latest bucket.
+pub(crate) const READ_COUNTER_RANGE: &str = "SELECT agent, epoch, bucket_ms, max_total FROM counter_buckets \
+    WHERE point_id = $1 AND variable_id = $2 AND period = $3 \
+    AND bucket_ms >= COALESCE((SELECT MAX(p.bucket_ms) FROM counter_buckets p WHERE p.point_id = $1 \
+        AND p.variable_id = $2 AND p.period = $3 AND p.agent = $4 AND p.epoch = $5 AND p.bucket_ms < $6), $6) \
+    AND bucket_ms <= COALESCE((SELECT MIN(n.bucket_ms) FROM counter_buckets n WHERE n.point_id = $1 \
+        AND n.variable_id = $2 AND n.period = $3 AND n.agent = $4 AND n.epoch = $5 AND n.bucket_ms > $7), $7) \
+    ORDER BY bucket_ms, agent, epoch";
+
+/// Sum `increase` of one bucket over every `(agent, epoch)` reaching it (see
+/// `aggregate.rs`), for buckets shared by several. Binds: point, variable,
+/// period, bucket.
+pub(crate) const RECOMPUTE_SHARED_INCREASE: &str = "UPDATE aggregates SET increase = ( \
     SELECT COALESCE(SUM(c.max_total - COALESCE((SELECT p.max_total FROM counter_buckets p \
         WHERE p.point_id = c.point_id AND p.variable_id = c.variable_id AND p.period = c.period \
         AND p.agent = c.agent AND p.epoch = c.epoch AND p.bucket_ms < c.bucket_ms \
         ORDER BY p.bucket_ms DESC LIMIT 1), 0)), 0) \
     FROM counter_buckets c WHERE c.point_id = aggregates.point_id AND c.variable_id = aggregates.variable_id \
     AND c.period = aggregates.period AND c.bucket_ms = aggregates.bucket_ms) \
-    WHERE point_id = $1 AND variable_id = $2 AND period = $3 AND bucket_ms >= $4 \
-    AND bucket_ms <= COALESCE((SELECT MIN(n.bucket_ms) FROM counter_buckets n WHERE n.point_id = $1 \
-    AND n.variable_id = $2 AND n.period = $3 AND n.bucket_ms > $5), $5)";
+    WHERE point_id = $1 AND variable_id = $2 AND period = $3 AND bucket_ms = $4";
 
 /// Merge a batch's aggregate deltas, counter maxima and latest values into the
 /// tables. `$least`/`$greatest` name the two-argument min/max function.
@@ -183,11 +195,33 @@ macro_rules! merge_aggregates {
             ));
             qb.build().execute(&mut *$tx).await?;
         }
-        for chunk in $fold.counters.chunks(2000) {
+        // Counters: one range read per (series, agent, epoch), a pure merge,
+        // then one multi-row write per table (see aggregate.rs).
+        let (mut maxima, mut increases, mut shared) = (Vec::new(), Vec::new(), Vec::new());
+        for group in $fold.counters.chunk_by(|a, b| {
+            (a.point, a.variable, a.period, a.agent, a.epoch) == (b.point, b.variable, b.period, b.agent, b.epoch)
+        }) {
+            let (Some(first), Some(last)) = (group.first(), group.last()) else { continue };
+            let stored: Vec<(i64, i64, i64, f64)> = sqlx::query_as($crate::store::shared::READ_COUNTER_RANGE)
+                .bind(first.point)
+                .bind(first.variable)
+                .bind(first.period)
+                .bind(first.agent)
+                .bind(first.epoch)
+                .bind(first.bucket)
+                .bind(last.bucket)
+                .fetch_all(&mut *$tx)
+                .await?;
+            let plan = $crate::store::aggregate::settle_counters(group, &stored);
+            maxima.extend(plan.maxima);
+            increases.extend(plan.increases);
+            shared.extend(plan.shared.into_iter().map(|b| (first.point, first.variable, first.period, b)));
+        }
+        for chunk in maxima.chunks(2000) {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "INSERT INTO counter_buckets (point_id, variable_id, period, agent, epoch, bucket_ms, max_total) ",
             );
-            qb.push_values(chunk, |mut b, c| {
+            qb.push_values(chunk, |mut b, c: &$crate::store::aggregate::CounterMax| {
                 b.push_bind(c.point)
                     .push_bind(c.variable)
                     .push_bind(c.period)
@@ -202,13 +236,30 @@ macro_rules! merge_aggregates {
             ));
             qb.build().execute(&mut *$tx).await?;
         }
-        for (&(point, variable, period), &(lo, hi)) in &$fold.touched {
-            sqlx::query($crate::store::shared::RECOMPUTE_INCREASE)
+        for chunk in increases.chunks(2000) {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                "WITH v (point_id, variable_id, period, bucket_ms, increase) AS (",
+            );
+            qb.push_values(chunk, |mut b, i: &$crate::store::aggregate::Increase| {
+                b.push_bind(i.point)
+                    .push_bind(i.variable)
+                    .push_bind(i.period)
+                    .push_bind(i.bucket)
+                    .push_bind(i.increase);
+            });
+            qb.push(
+                ") UPDATE aggregates SET increase = v.increase FROM v WHERE aggregates.point_id = v.point_id \
+                 AND aggregates.variable_id = v.variable_id AND aggregates.period = v.period \
+                 AND aggregates.bucket_ms = v.bucket_ms",
+            );
+            qb.build().execute(&mut *$tx).await?;
+        }
+        for &(point, variable, period, bucket) in &shared {
+            sqlx::query($crate::store::shared::RECOMPUTE_SHARED_INCREASE)
                 .bind(point)
                 .bind(variable)
                 .bind(period)
-                .bind(lo)
-                .bind(hi)
+                .bind(bucket)
                 .execute(&mut *$tx)
                 .await?;
         }
