@@ -222,7 +222,8 @@ fn each_bad_config_input_is_refused_with_its_position() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probe_and_status_against_the_sim() {
     let sim = sim_config(
-        "seed = 3\ntime_scale = 100.0\n[[devices]]\nid = \"p1\"\nunit_id = 4\ntransport = \"tcp\"\ncounter_start = 1234\n",
+        // The clock stands still: the counter reads exactly its start value.
+        "seed = 3\ntime_scale = 0\n[[devices]]\nid = \"p1\"\nunit_id = 4\ntransport = \"tcp\"\ncounter_start = 1234\n",
     );
     let field = Field::start(&sim).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -244,7 +245,8 @@ async fn probe_and_status_against_the_sim() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("Input 0..3: 0000 04d"), "{stdout}");
+    assert!(stdout.contains("Input 0..3: 0000 04d2"), "{stdout}");
+    assert!(stdout.contains("raw=1234 (pulses)"), "{stdout}");
     assert!(stdout.contains("p1.volume"), "{stdout}");
     assert!(stdout.contains("p1.totaliser"), "{stdout}");
     let out = agent(&["probe", "--config", &config_s, "--device", "nope"]);

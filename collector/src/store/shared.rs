@@ -144,13 +144,16 @@ macro_rules! resolve_channels {
 /// that `aggregate::settle_counters` needs for one `(agent, epoch)`: every
 /// bucket from that `(agent, epoch)`'s last one before the batch's earliest
 /// bucket to its first one after the batch's latest. Binds: point, variable,
-/// period, agent, epoch, earliest bucket, latest bucket.
+/// period, agent, epoch, earliest bucket, latest bucket. (`ORDER BY … LIMIT 1`,
+/// not `MAX`/`MIN`: PostgreSQL may otherwise aggregate every earlier bucket.)
 pub(crate) const READ_COUNTER_RANGE: &str = "SELECT agent, epoch, bucket_ms, max_total FROM counter_buckets \
     WHERE point_id = $1 AND variable_id = $2 AND period = $3 \
-    AND bucket_ms >= COALESCE((SELECT MAX(p.bucket_ms) FROM counter_buckets p WHERE p.point_id = $1 \
-        AND p.variable_id = $2 AND p.period = $3 AND p.agent = $4 AND p.epoch = $5 AND p.bucket_ms < $6), $6) \
-    AND bucket_ms <= COALESCE((SELECT MIN(n.bucket_ms) FROM counter_buckets n WHERE n.point_id = $1 \
-        AND n.variable_id = $2 AND n.period = $3 AND n.agent = $4 AND n.epoch = $5 AND n.bucket_ms > $7), $7) \
+    AND bucket_ms >= COALESCE((SELECT p.bucket_ms FROM counter_buckets p WHERE p.point_id = $1 \
+        AND p.variable_id = $2 AND p.period = $3 AND p.agent = $4 AND p.epoch = $5 AND p.bucket_ms < $6 \
+        ORDER BY p.bucket_ms DESC LIMIT 1), $6) \
+    AND bucket_ms <= COALESCE((SELECT n.bucket_ms FROM counter_buckets n WHERE n.point_id = $1 \
+        AND n.variable_id = $2 AND n.period = $3 AND n.agent = $4 AND n.epoch = $5 AND n.bucket_ms > $7 \
+        ORDER BY n.bucket_ms LIMIT 1), $7) \
     ORDER BY bucket_ms, agent, epoch";
 
 /// Sum `increase` of one bucket over every `(agent, epoch)` reaching it (see
@@ -169,32 +172,6 @@ pub(crate) const RECOMPUTE_SHARED_INCREASE: &str = "UPDATE aggregates SET increa
 /// tables. `$least`/`$greatest` name the two-argument min/max function.
 macro_rules! merge_aggregates {
     ($tx:ident, $db:ty, $fold:expr, $rows:expr, $latest:expr, $least:literal, $greatest:literal) => {{
-        for chunk in $fold.buckets.chunks(2000) {
-            let mut qb = sqlx::QueryBuilder::<$db>::new(
-                "INSERT INTO aggregates (point_id, variable_id, period, bucket_ms, count, sum, min, max, last_time_ms, last_value) ",
-            );
-            qb.push_values(chunk, |mut b, d| {
-                b.push_bind(d.point)
-                    .push_bind(d.variable)
-                    .push_bind(d.period)
-                    .push_bind(d.bucket)
-                    .push_bind(d.count)
-                    .push_bind(d.sum)
-                    .push_bind(d.min)
-                    .push_bind(d.max)
-                    .push_bind(d.last_time)
-                    .push_bind(d.last_value);
-            });
-            qb.push(concat!(
-                " ON CONFLICT (point_id, variable_id, period, bucket_ms) DO UPDATE SET ",
-                "count = aggregates.count + excluded.count, sum = aggregates.sum + excluded.sum, ",
-                "min = ", $least, "(aggregates.min, excluded.min), max = ", $greatest, "(aggregates.max, excluded.max), ",
-                "last_value = CASE WHEN excluded.last_time_ms >= aggregates.last_time_ms ",
-                "THEN excluded.last_value ELSE aggregates.last_value END, ",
-                "last_time_ms = ", $greatest, "(aggregates.last_time_ms, excluded.last_time_ms)"
-            ));
-            qb.build().execute(&mut *$tx).await?;
-        }
         // Counters: one range read per (series, agent, epoch), a pure merge,
         // then one multi-row write per table (see aggregate.rs).
         let (mut maxima, mut increases, mut shared) = (Vec::new(), Vec::new(), Vec::new());
@@ -217,6 +194,40 @@ macro_rules! merge_aggregates {
             increases.extend(plan.increases);
             shared.extend(plan.shared.into_iter().map(|b| (first.point, first.variable, first.period, b)));
         }
+        // Increases of buckets the batch upserts anyway ride along with their
+        // delta; the rest (the stored bucket after the batch's) get an UPDATE.
+        let mut increases: std::collections::HashMap<(i64, i64, i64, i64), f64> = increases
+            .into_iter()
+            .map(|i: $crate::store::aggregate::Increase| ((i.point, i.variable, i.period, i.bucket), i.increase))
+            .collect();
+        for chunk in $fold.buckets.chunks(2000) {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO aggregates (point_id, variable_id, period, bucket_ms, count, sum, min, max, last_time_ms, last_value, increase) ",
+            );
+            qb.push_values(chunk, |mut b, d| {
+                b.push_bind(d.point)
+                    .push_bind(d.variable)
+                    .push_bind(d.period)
+                    .push_bind(d.bucket)
+                    .push_bind(d.count)
+                    .push_bind(d.sum)
+                    .push_bind(d.min)
+                    .push_bind(d.max)
+                    .push_bind(d.last_time)
+                    .push_bind(d.last_value)
+                    .push_bind(increases.remove(&(d.point, d.variable, d.period, d.bucket)));
+            });
+            qb.push(concat!(
+                " ON CONFLICT (point_id, variable_id, period, bucket_ms) DO UPDATE SET ",
+                "count = aggregates.count + excluded.count, sum = aggregates.sum + excluded.sum, ",
+                "min = ", $least, "(aggregates.min, excluded.min), max = ", $greatest, "(aggregates.max, excluded.max), ",
+                "last_value = CASE WHEN excluded.last_time_ms >= aggregates.last_time_ms ",
+                "THEN excluded.last_value ELSE aggregates.last_value END, ",
+                "last_time_ms = ", $greatest, "(aggregates.last_time_ms, excluded.last_time_ms), ",
+                "increase = COALESCE(excluded.increase, aggregates.increase)"
+            ));
+            qb.build().execute(&mut *$tx).await?;
+        }
         for chunk in maxima.chunks(2000) {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "INSERT INTO counter_buckets (point_id, variable_id, period, agent, epoch, bucket_ms, max_total) ",
@@ -236,6 +247,17 @@ macro_rules! merge_aggregates {
             ));
             qb.build().execute(&mut *$tx).await?;
         }
+        let mut increases: Vec<$crate::store::aggregate::Increase> = increases
+            .into_iter()
+            .map(|((point, variable, period, bucket), increase)| $crate::store::aggregate::Increase {
+                point,
+                variable,
+                period,
+                bucket,
+                increase,
+            })
+            .collect();
+        increases.sort_unstable_by_key(|i| (i.point, i.variable, i.period, i.bucket));
         for chunk in increases.chunks(2000) {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "WITH v (point_id, variable_id, period, bucket_ms, increase) AS (",
