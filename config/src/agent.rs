@@ -472,18 +472,7 @@ fn check_device(i: usize, dev: &Device, out: &mut Vec<Invalid>) {
                     "`address` applies to tcp devices only",
                 ));
             }
-            if let Some(b) = &dev.baud
-                && !(300..=921_600).contains(b.get_ref())
-            {
-                out.push(Invalid::new(
-                    b.span(),
-                    at("baud"),
-                    format!(
-                        "baud rate {} is out of range: use 300 to 921600",
-                        b.get_ref()
-                    ),
-                ));
-            }
+            crate::check_baud(dev.baud.as_ref(), at("baud"), out);
             if let Some(s) = &dev.stop_bits
                 && !matches!(s.get_ref(), 1 | 2)
             {

@@ -28,6 +28,25 @@ pub trait Validate {
     fn validate(&self) -> Vec<Invalid>;
 }
 
+/// Serial baud rates a Modbus RTU line may use.
+pub const BAUD_RANGE: std::ops::RangeInclusive<u32> = 300..=921_600;
+
+/// The baud-rate rule shared by the agent's and the simulator's RTU devices.
+pub(crate) fn check_baud(baud: Option<&toml::Spanned<u32>>, path: String, out: &mut Vec<Invalid>) {
+    if let Some(b) = baud
+        && !BAUD_RANGE.contains(b.get_ref())
+    {
+        out.push(Invalid::new(
+            b.span(),
+            path,
+            format!(
+                "baud rate {} is out of range: use 300 to 921600",
+                b.get_ref()
+            ),
+        ));
+    }
+}
+
 /// Read and validate a config file.
 ///
 /// # Errors

@@ -495,18 +495,7 @@ fn check_device(i: usize, d: &SimDevice, out: &mut Vec<Invalid>) {
                     "`listen` applies to tcp devices only",
                 ));
             }
-            if let Some(b) = &d.baud
-                && !(300..=921_600).contains(b.get_ref())
-            {
-                out.push(Invalid::new(
-                    b.span(),
-                    at("baud"),
-                    format!(
-                        "baud rate {} is out of range: use 300 to 921600",
-                        b.get_ref()
-                    ),
-                ));
-            }
+            crate::check_baud(d.baud.as_ref(), at("baud"), out);
         }
     }
     for (j, f) in d.faults.iter().enumerate() {
