@@ -195,8 +195,17 @@ fn rtu_field_on_a_tcp_device() {
 
 #[test]
 fn baud_rate_out_of_range() {
-    let text = BASE.replace("transport = \"tcp\"\naddress = \"127.0.0.1:5020\"", "transport = \"rtu\"\nport = \"/dev/ttyUSB0\"\nbaud = 50");
-    check(&text, 10, 8, "devices[0].baud", "baud rate 50 is out of range: use 300 to 921600");
+    let text = BASE.replace(
+        "transport = \"tcp\"\naddress = \"127.0.0.1:5020\"",
+        "transport = \"rtu\"\nport = \"/dev/ttyUSB0\"\nbaud = 50",
+    );
+    check(
+        &text,
+        10,
+        8,
+        "devices[0].baud",
+        "baud rate 50 is out of range: use 300 to 921600",
+    );
 }
 
 #[test]
