@@ -115,6 +115,11 @@ async fn each_sim_fault_yields_a_quality_a_metric_and_a_log() {
             "[[devices]]\nid = \"{id}\"\nunit_id = {}\ntransport = \"{transport}\"\n",
             i + 1
         ));
+        if *id == "reboot" {
+            // A reboot must show as a drop of the counter whatever the pump is
+            // doing when it happens (at 0 with the pump off, it would not).
+            sim.push_str("counter_start = 100000\n");
+        }
     }
     let sim = sim.replace("baud = \"38400\"", "baud = 38400");
     let field = Field::start(&sim_config(&sim)).await.unwrap();
@@ -152,6 +157,13 @@ async fn each_sim_fault_yields_a_quality_a_metric_and_a_log() {
     })
     .await;
 
+    // The reboot must also show on the device's own totaliser: let it pump first.
+    until(
+        "the reboot well has pumped",
+        Duration::from_secs(40),
+        || field.truth("reboot").run_time_s > 60.0,
+    )
+    .await;
     field.inject("noreply", Fault::NoReply);
     field.inject("exc", Fault::Exception(Exception::from(4u8)));
     field.inject("garbage", Fault::GarbageBytes);
@@ -177,8 +189,15 @@ async fn each_sim_fault_yields_a_quality_a_metric_and_a_log() {
     })
     .await;
 
-    // The metrics endpoint shows the same.
-    let body = http_get(ready.metrics_addr.unwrap(), "/metrics").await;
+    // The metrics endpoint shows the same. A device is marked down when its
+    // poll gives up, a moment after the timeouts counted above: scrape until then.
+    let down = "caudal_agent_device_down{device=\"noreply\"} 1";
+    let end = Instant::now() + Duration::from_secs(20);
+    let mut body = http_get(ready.metrics_addr.unwrap(), "/metrics").await;
+    while !body.contains(down) && Instant::now() < end {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        body = http_get(ready.metrics_addr.unwrap(), "/metrics").await;
+    }
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(
         body.contains("caudal_agent_device_down{device=\"noreply\"} 1"),
