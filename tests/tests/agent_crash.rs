@@ -46,10 +46,26 @@ async fn sigkill_mid_batch(db: TestDb) {
         child.wait().unwrap();
     }
     // A last run that is allowed to finish: read the frozen counters, sync, stop.
+    let sessions_before = sc
+        .collector
+        .as_ref()
+        .unwrap()
+        .metrics
+        .agent_counters(AGENT)
+        .sessions;
     let mut child = spawn(&config, &dir.join("agent-final.log"));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     loop {
-        let mut done = true;
+        // This run's own session first: the totals may already be complete from
+        // the runs before, and a SIGTERM before the agent is up would kill it.
+        let mut done = sc
+            .collector
+            .as_ref()
+            .unwrap()
+            .metrics
+            .agent_counters(AGENT)
+            .sessions
+            > sessions_before;
         for id in WELLS {
             if counted_pulses(&sc.db.url, AGENT, id)
                 .await
@@ -75,7 +91,12 @@ async fn sigkill_mid_batch(db: TestDb) {
         .arg(child.id().to_string())
         .status()
         .unwrap();
-    assert!(child.wait().unwrap().success(), "clean exit on SIGTERM");
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "clean exit on SIGTERM, got {status}; log:\n{}",
+        std::fs::read_to_string(dir.join("agent-final.log")).unwrap_or_default()
+    );
     let sessions = sc
         .collector
         .as_ref()

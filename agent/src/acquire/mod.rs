@@ -234,7 +234,7 @@ impl Line {
         if self.ctx.is_none() {
             let ctx = match &self.link {
                 Link::Tcp { address } => tcp::connect(address, unit, deadline).await?,
-                link @ Link::Rtu { .. } => rtu::open(link, unit)?,
+                link @ Link::Rtu { .. } => rtu::open(link, unit, deadline).await?,
             };
             self.ctx = Some(ctx);
         }

@@ -2,11 +2,14 @@
 //!
 //! RTU frames carry no transaction id, so after a timeout the port is closed
 //! and opened again: a late reply must never be taken for the answer to the
-//! next request. Opening the port then flushes both directions
-//! (`tcflush(TCIOFLUSH)`): Linux keeps a tty's queues across opens, so the
-//! reply to a request of a killed predecessor process would otherwise be
-//! read as the answer to this process's first request.
-//! Regression: `agent/tests/crash.rs` (an RTU total 29,319 pulses too high).
+//! next request. Opening the port then waits for the line to fall quiet (one
+//! device timeout: a late reply to the abandoned request lands meanwhile) and
+//! flushes both directions (`tcflush(TCIOFLUSH)`). Linux keeps a tty's queues
+//! across opens, so without this the reply to a request of a killed
+//! predecessor process, or a reply that came just after a timeout, is read as
+//! the answer to the next request and every read after it is one poll stale.
+//! Regressions: `agent/tests/crash.rs` (an RTU total 29,319 pulses too high),
+//! `tests/tests/sync.rs` under load (an RTU total one poll behind).
 
 use std::io;
 
@@ -19,7 +22,7 @@ use tokio_serial::{DataBits, SerialStream, StopBits};
 ///
 /// # Errors
 /// The port cannot be opened or configured, or `link` is not RTU.
-pub fn open(link: &Link, unit: u8) -> io::Result<Context> {
+pub async fn open(link: &Link, unit: u8, quiet: std::time::Duration) -> io::Result<Context> {
     let Link::Rtu {
         port,
         baud,
@@ -50,6 +53,7 @@ pub fn open(link: &Link, unit: u8) -> io::Result<Context> {
             DataBits::Eight
         });
     let stream = SerialStream::open(&builder).map_err(io::Error::from)?;
+    tokio::time::sleep(quiet).await;
     tokio_serial::SerialPort::clear(&stream, tokio_serial::ClearBuffer::All)
         .map_err(io::Error::from)?;
     Ok(tokio_modbus::client::rtu::attach_slave(stream, Slave(unit)))
