@@ -1,0 +1,1 @@
+//! Historical import: parsing of past readings (the plain format and the DGA MEE export), with errors by line.

@@ -1,0 +1,1 @@
+//! Scheduled jobs: cron schedules in a time zone, due times, leases and the catch-up policy.
