@@ -1,0 +1,1 @@
+//! Stand-in of the DGA "Monitoreo de Extracciones Efectivas" REST API (apimee), from `../shared/reference/regulators.md`.

@@ -1,0 +1,1 @@
+//! Stand-in of the Telegram Bot API (`sendMessage`).

@@ -1,0 +1,1 @@
+//! A webhook receiver that verifies the HMAC-SHA256 signature header.
