@@ -17,7 +17,7 @@ pub mod zone;
 
 pub use caudal_protocol::UtcMillis;
 pub use ids::{AlarmId, AssetId, PlanId, PointId, SiteId, UserId, WorkOrderId};
-pub use vocab::{Lang, Severity};
+pub use vocab::{AssetKind, DownCause, Lang, MeterKind, Role, Severity};
 pub use zone::Zone;
 
 /// Milliseconds in one second.

@@ -126,6 +126,115 @@ impl std::fmt::Display for Lang {
     }
 }
 
+/// Declares a closed vocabulary: an enum with its database/API spelling,
+/// `ALL`, `as_str`, `parse` and `Display`.
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The spelling in the database, config and API.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// Parse [`Self::as_str`].
+            #[must_use]
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+#[allow(
+    unused_imports,
+    reason = "the other domain modules declare their vocabularies with it"
+)]
+pub(crate) use vocabulary;
+
+vocabulary!(
+    /// What a user may do is decided by role (see the access tables of each
+    /// domain and the collector's role matrix). The order is not a hierarchy.
+    Role {
+        /// Everything, including users and live regulator filing.
+        Admin => "admin",
+        /// Plant configuration and maintenance supervision: approves, assigns and closes orders.
+        Supervisor => "supervisor",
+        /// Maintenance: sees and moves only their own work orders.
+        Technician => "technician",
+        /// Operations: raises requests, fills checklists, acknowledges alarms.
+        Operator => "operator",
+        /// Reads summaries.
+        Guest => "guest",
+    }
+);
+
+vocabulary!(
+    /// What an asset is.
+    AssetKind {
+        /// A groundwater well (the bore itself).
+        Well => "well",
+        /// A pump.
+        Pump => "pump",
+        /// An electric motor.
+        Motor => "motor",
+        /// A flow meter.
+        FlowMeter => "flow_meter",
+        /// A level sensor.
+        LevelSensor => "level_sensor",
+        /// A field gateway running caudal-agent.
+        Gateway => "gateway",
+        /// Anything else.
+        Other => "other",
+    }
+);
+
+vocabulary!(
+    /// A continuous meter of an asset, derived from stored telemetry.
+    MeterKind {
+        /// Hours the asset ran, from its run signal (or a run-time register).
+        RunHours => "run_hours",
+        /// Volume pumped, m³, from the counter totals.
+        CubicMetres => "m3",
+        /// Starts, from the run signal (or a starts register).
+        Starts => "starts",
+    }
+);
+
+vocabulary!(
+    /// Why an asset was down (not running while it was required). Only `Trip`
+    /// and `Unknown` can be failures; planned maintenance and external causes
+    /// are downtime categories, never failures (SMRP; EN 15341 "external reasons").
+    DownCause {
+        /// A protection trip: dry running, motor overcurrent, protection relay.
+        Trip => "trip",
+        /// No telemetry: the state is unknown, not necessarily down.
+        NoData => "no_data",
+        /// Planned: an open preventive work order covered the interval.
+        Planned => "planned",
+        /// External: site power or another cause outside the asset.
+        External => "external",
+        /// Stopped, and no cause is known.
+        Unknown => "unknown",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +247,17 @@ mod tests {
             assert_eq!(Severity::parse(s.as_str()), Some(s));
         }
         assert_eq!(Severity::parse("Critical"), None);
+    }
+
+    #[test]
+    fn vocabularies_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+        assert_eq!(AssetKind::parse("flow_meter"), Some(AssetKind::FlowMeter));
+        assert_eq!(MeterKind::parse("m3"), Some(MeterKind::CubicMetres));
+        assert_eq!(DownCause::parse("planned"), Some(DownCause::Planned));
+        assert_eq!(Role::parse("root"), None);
     }
 
     #[test]
