@@ -19,10 +19,13 @@
 //! | [`special`] | incomplete gamma, χ² and normal quantiles | Numerical Recipes, AS 241 |
 
 pub mod availability;
+pub mod cli;
 pub mod crow_amsaa;
 pub mod kaplan_meier;
+
 pub mod mtbf;
 pub mod repair;
+
 pub mod special;
 pub mod weibull;
 
