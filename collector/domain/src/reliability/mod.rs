@@ -22,7 +22,7 @@ pub mod availability;
 pub mod cli;
 pub mod crow_amsaa;
 pub mod kaplan_meier;
-
+pub mod kpi;
 pub mod mtbf;
 pub mod repair;
 
