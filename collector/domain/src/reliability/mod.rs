@@ -25,7 +25,7 @@ pub mod kaplan_meier;
 pub mod kpi;
 pub mod mtbf;
 pub mod repair;
-
+pub mod risk;
 pub mod special;
 pub mod weibull;
 
