@@ -6,8 +6,8 @@
 //! Iglewicz and Hoaglin's for the modified z-score. Memory is bounded: a ring
 //! of the W values in arrival order and the same values kept sorted; each
 //! reading moves at most W values and the MAD is the k-th smallest of two
-//! sorted runs of deviations, walked from the median outwards (≤ W/2 + 1
-//! steps). No score until the window is full. A MAD of 0 (a flat window) is
+//! sorted runs of deviations on either side of the median, found by binary
+//! search (O(log W)). No score until the window is full. A MAD of 0 (a flat window) is
 //! floored at `max(min_sigma, 1e-9·max(1, |median|))`, so a flat channel
 //! scores 0 unless it moves.
 
@@ -104,39 +104,15 @@ impl RobustState {
         if n == 0 {
             return None;
         }
-        // Deviations below m (walking down) and above (walking up) are two
-        // increasing runs; merge until positions (n−1)/2 and n/2.
+        // Deviations below m (walking down from the split) and above (walking
+        // up) are two increasing runs; the MAD is the mean of their merged
+        // elements (n−1)/2 and n/2, each found by binary search.
         let split = s.partition_point(|v| *v < m);
-        let mut lo = split; // next below is lo − 1
-        let mut hi = split;
-        let (want_a, want_b) = ((n - 1) / 2, n / 2);
-        let mut a = 0.0;
-        for k in 0..=want_b {
-            let below = (lo > 0).then(|| m - s[lo - 1]);
-            let above = (hi < n).then(|| s[hi] - m);
-            let d = match (below, above) {
-                (Some(b), Some(u)) if b <= u => {
-                    lo -= 1;
-                    b
-                }
-                (Some(_) | None, Some(u)) => {
-                    hi += 1;
-                    u
-                }
-                (Some(b), None) => {
-                    lo -= 1;
-                    b
-                }
-                (None, None) => return None,
-            };
-            if k == want_a {
-                a = d;
-            }
-            if k == want_b {
-                return Some(0.5 * (a + d));
-            }
-        }
-        None
+        let below = |i: usize| m - s[split - 1 - i];
+        let above = |j: usize| s[split + j] - m;
+        let a = kth_of_two(&below, split, &above, n - split, (n - 1) / 2);
+        let b = kth_of_two(&below, split, &above, n - split, n / 2);
+        Some(0.5 * (a + b))
     }
 
     /// Score of `x` against the window, once full: `(score, raw)`.
@@ -162,6 +138,33 @@ impl RobustState {
         }
         let j = self.sorted.partition_point(|v| *v < x);
         self.sorted.insert(j, x);
+    }
+}
+
+/// The k-th smallest (0-based) of the union of two increasing sequences
+/// `l[0..nl]` and `u[0..nu]`, `k < nl + nu`, in O(log(nl + nu)).
+fn kth_of_two(
+    l: &dyn Fn(usize) -> f64,
+    nl: usize,
+    u: &dyn Fn(usize) -> f64,
+    nu: usize,
+    k: usize,
+) -> f64 {
+    // Take `a` elements from l and `k + 1 − a` from u.
+    let mut lo = (k + 1).saturating_sub(nu);
+    let mut hi = std::cmp::min(k + 1, nl);
+    loop {
+        let a = lo + (hi - lo) / 2;
+        let b = k + 1 - a;
+        if a < nl && b > 0 && u(b - 1) > l(a) {
+            lo = a + 1;
+        } else if a > 0 && b < nu && l(a - 1) > u(b) {
+            hi = a - 1;
+        } else {
+            let from_l = if a > 0 { l(a - 1) } else { f64::NEG_INFINITY };
+            let from_u = if b > 0 { u(b - 1) } else { f64::NEG_INFINITY };
+            return from_l.max(from_u);
+        }
     }
 }
 
@@ -212,6 +215,29 @@ mod tests {
         }
         let (m, mad) = naive_mad(&[1.0, 2.0, 3.0, 10.0]);
         assert_eq!((even.median(), even.mad(m)), (Some(m), Some(mad)));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn sliding_median_and_mad_equal_the_naive_ones(
+            xs in proptest::collection::vec(-1e3f64..1e3, 1..200),
+            window in 3usize..40,
+        ) {
+            let c = cfg(window);
+            let mut s = RobustState::new(&c);
+            for (i, x) in xs.iter().enumerate() {
+                // Quantize so ties happen.
+                let x = (x / 10.0).round();
+                s.learn(x, &c);
+                let start = (i + 1).saturating_sub(window);
+                let w: Vec<f64> = xs[start..=i].iter().map(|x| (x / 10.0).round()).collect();
+                let (m, mad) = naive_mad(&w);
+                proptest::prop_assert_eq!(s.median(), Some(m));
+                proptest::prop_assert_eq!(s.mad(m), Some(mad));
+            }
+        }
     }
 
     #[test]

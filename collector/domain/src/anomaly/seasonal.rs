@@ -3,93 +3,135 @@
 //! pump that runs every night compares tonight with earlier nights at the
 //! same hour, and its daily and weekly cycle is not an anomaly.
 //!
-//! Each bucket learns its mean: a running mean over its first
-//! `bucket_warmup` readings (default 10), then an exponential update with
-//! weight `bucket_alpha` (default 0.05, a memory of about 20 readings of that
-//! hour). Once a reading's bucket is warm, its residual `x − bucket mean` is
-//! standardized by a residual [`Baseline`] (shared by all buckets: a pooled
-//! spread) and fed to an EWMA chart ([`EwmaConfig`], same defaults as the
-//! plain EWMA). Nothing learns while frozen. The hour is found through the
-//! zone once per UTC quarter-hour and cached (every real zone's offsets and
-//! transitions fall on quarter-hours), so a reading costs a comparison.
+//! Learning is per visit of an hour, not per reading, so the memory is in
+//! weeks whatever the polling rate: the readings of the current hour gather
+//! in a pending sum, and when the hour ends (the bucket changes, or more than
+//! an hour passes) they fold into their bucket: the bucket mean moves towards
+//! the hour's mean with weight `max(1/visits, week_alpha)` (default 0.25, a
+//! memory of about four weeks), and the bucket variance is the same weighted
+//! average of the hour's mean squared deviation from the bucket mean (the
+//! within-hour spread plus the week-to-week change of the hour's level).
+//!
+//! A reading is scored against its bucket once it has `warmup_weeks` visits
+//! (default 2): `e = (x − μ_b) / σ_b`, raw condition `|e| > limit` (default
+//! 3.5, medium sensitivity), gated by the consecutive count like every
+//! detector. Scoring each reading on its own (no EWMA on the residuals) is
+//! deliberate: within an hour the residuals are autocorrelated whenever the
+//! pump switches mid-hour (a bucket half on, half off), and a chart that
+//! accumulates them would alarm at every such switch. Small persistent shifts
+//! are the EWMA and CUSUM's business; this detector finds departures from the
+//! usual profile (running at night, a level far from its usual value for the
+//! hour).
+//!
+//! `σ_b` is floored at `max(min_sigma, 0.1 · pooled σ, 1e-9·max(1, |μ_b|))`,
+//! the pooled variance being an average over every fold (weight 0.01), so a
+//! bucket where the pump is always off at exactly 0 A does not turn a 0.1 A
+//! blip into an anomaly. While frozen nothing is gathered and the hour being
+//! gathered when the alarm began is dropped, so the buckets keep their values. The hour is
+//! found through the zone once per UTC quarter-hour and cached (every real
+//! zone's offsets and transitions fall on quarter-hours), so a reading costs
+//! a comparison.
 
 use chrono::{Datelike, Timelike};
 
 use caudal_protocol::UtcMillis;
 
-use super::ewma::{EwmaConfig, EwmaState};
-use super::{AnomalyError, Baseline, BaselineConfig, check};
+use super::{AnomalyError, check, sigma_floor};
 use crate::zone::Zone;
 
 /// Buckets in a week.
 pub const BUCKETS: usize = 168;
 
 const QUARTER_MS: i64 = 15 * 60 * 1000;
+const HOUR_MS: i64 = 60 * 60 * 1000;
+const POOLED_ALPHA: f64 = 0.01;
 
 /// Seasonal parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SeasonalConfig {
     /// Zone of the local hours (default America/Santiago).
     pub zone: Zone,
-    /// Weight of a reading in its bucket once warm (default 0.05).
-    pub bucket_alpha: f64,
-    /// Readings a bucket needs before it is compared (default 10).
-    pub bucket_warmup: u32,
-    /// The residual spread's baseline (default warm-up 200, α 0.002).
-    pub residual: BaselineConfig,
-    /// The chart on the standardized residuals.
-    pub ewma: EwmaConfig,
+    /// Weight of one more visit of an hour in its bucket (default 0.25).
+    pub week_alpha: f64,
+    /// Visits a bucket needs before it is compared (default 2).
+    pub warmup_weeks: u32,
+    /// Limit on |e| in bucket sigmas (default 3.5).
+    pub limit: f64,
+    /// Smallest bucket σ, in the reading's units (default 0).
+    pub min_sigma: f64,
 }
 
 impl SeasonalConfig {
-    /// Defaults with this chart.
+    /// Defaults with this limit.
     #[must_use]
-    pub fn new(ewma: EwmaConfig) -> SeasonalConfig {
+    pub fn new(limit: f64) -> SeasonalConfig {
         SeasonalConfig {
             zone: Zone::SANTIAGO,
-            bucket_alpha: 0.05,
-            bucket_warmup: 10,
-            residual: BaselineConfig::default(),
-            ewma,
+            week_alpha: 0.25,
+            warmup_weeks: 2,
+            limit,
+            min_sigma: 0.0,
         }
     }
 
     pub(crate) fn validate(&self) -> Result<(), AnomalyError> {
         check(
-            "seasonal.bucket_alpha",
-            self.bucket_alpha,
-            self.bucket_alpha > 0.0 && self.bucket_alpha < 1.0,
+            "seasonal.week_alpha",
+            self.week_alpha,
+            self.week_alpha > 0.0 && self.week_alpha < 1.0,
             "in (0, 1)",
         )?;
         check(
-            "seasonal.bucket_warmup",
-            f64::from(self.bucket_warmup),
-            self.bucket_warmup >= 1,
+            "seasonal.warmup_weeks",
+            f64::from(self.warmup_weeks),
+            self.warmup_weeks >= 1,
             "at least 1",
         )?;
-        self.residual.validate()?;
-        self.ewma.validate()
+        check("seasonal.limit", self.limit, self.limit > 0.0, "positive")?;
+        check(
+            "seasonal.min_sigma",
+            self.min_sigma,
+            self.min_sigma >= 0.0,
+            "non-negative",
+        )
     }
 }
 
-/// One hour-of-week bucket.
+/// One hour of the week.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Bucket {
-    /// Mean of the hour.
+    /// Mean level of the hour.
     pub mean: f64,
-    /// Readings learned.
+    /// Variance of readings of the hour around `mean`.
+    pub var: f64,
+    /// Visits folded in.
+    pub visits: u32,
+}
+
+/// The readings of the hour being visited.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Pending {
+    /// Its bucket.
+    pub bucket: usize,
+    /// Readings gathered.
     pub n: u32,
+    /// Σx.
+    pub sum: f64,
+    /// Σx².
+    pub sum_sq: f64,
+    /// Time of the last reading gathered, ms.
+    pub last_ms: i64,
 }
 
 /// Seasonal state.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SeasonalState {
-    /// 168 buckets (empty while the detector is disabled).
+    /// 168 buckets (empty while disabled).
     pub buckets: Vec<Bucket>,
-    /// Spread of the residuals.
-    pub residual: Baseline,
-    /// Chart on the residuals.
-    pub ewma: EwmaState,
+    /// The hour being gathered.
+    pub pending: Pending,
+    /// Pooled variance over folds (for the σ floor).
+    pub pooled_var: f64,
     /// UTC quarter-hour of the cached bucket (i64::MIN: none).
     pub cached_quarter: i64,
     /// The cached bucket.
@@ -114,7 +156,10 @@ impl SeasonalState {
     }
 
     pub(crate) fn check(&self) -> Result<(), AnomalyError> {
-        if self.buckets.len() != BUCKETS || self.cached_bucket >= BUCKETS {
+        if self.buckets.len() != BUCKETS
+            || self.cached_bucket >= BUCKETS
+            || self.pending.bucket >= BUCKETS
+        {
             return Err(AnomalyError::State("seasonal buckets"));
         }
         Ok(())
@@ -133,8 +178,41 @@ impl SeasonalState {
         self.cached_bucket
     }
 
-    /// One reading: `(score, raw)` once its bucket and the residual spread
-    /// are warm; learns unless `learn` is false.
+    /// Folds the pending hour into its bucket.
+    fn fold(&mut self, cfg: &SeasonalConfig) {
+        let p = self.pending;
+        self.pending.n = 0;
+        self.pending.sum = 0.0;
+        self.pending.sum_sq = 0.0;
+        if p.n == 0 {
+            return;
+        }
+        let n = f64::from(p.n);
+        let hour_mean = p.sum / n;
+        let within = (p.sum_sq / n - hour_mean * hour_mean).max(0.0);
+        let b = &mut self.buckets[p.bucket];
+        let msd = if b.visits == 0 {
+            within
+        } else {
+            within + (hour_mean - b.mean) * (hour_mean - b.mean)
+        };
+        let w = (1.0 / f64::from(b.visits.saturating_add(1))).max(cfg.week_alpha);
+        b.mean += w * (hour_mean - b.mean);
+        b.var = if b.visits == 0 {
+            msd
+        } else {
+            (1.0 - w) * b.var + w * msd
+        };
+        b.visits = b.visits.saturating_add(1);
+        self.pooled_var = if self.pooled_var == 0.0 {
+            msd
+        } else {
+            (1.0 - POOLED_ALPHA) * self.pooled_var + POOLED_ALPHA * msd
+        };
+    }
+
+    /// One reading: `(score, raw)` once its bucket is warm; gathers it for
+    /// learning unless `learn` is false.
     pub fn observe(
         &mut self,
         t: UtcMillis,
@@ -146,27 +224,27 @@ impl SeasonalState {
             return None;
         }
         let b = self.bucket(t, &cfg.zone);
-        let bucket = self.buckets[b];
-        let mut out = None;
-        if bucket.n >= cfg.bucket_warmup {
-            let r = x - bucket.mean;
-            if self.residual.ready(&cfg.residual) {
-                let e = self.residual.standardize(r, &cfg.residual);
-                out = Some(self.ewma.step(e, &cfg.ewma));
-            }
-            if learn {
-                self.residual.learn(r, &cfg.residual);
-            }
+        if !learn {
+            // The hour in which an alarm began is not learned at all.
+            self.pending = Pending::default();
+        } else if self.pending.n > 0
+            && (self.pending.bucket != b || t.0 - self.pending.last_ms > HOUR_MS)
+        {
+            self.fold(cfg);
         }
+        let bucket = self.buckets[b];
+        let out = (bucket.visits >= cfg.warmup_weeks).then(|| {
+            let floor = sigma_floor(cfg.min_sigma, bucket.mean).max(0.1 * self.pooled_var.sqrt());
+            let e = (x - bucket.mean) / bucket.var.sqrt().max(floor);
+            (e, e.abs() > cfg.limit)
+        });
         if learn {
-            let bucket = &mut self.buckets[b];
-            if bucket.n < cfg.bucket_warmup {
-                bucket.n += 1;
-                bucket.mean += (x - bucket.mean) / f64::from(bucket.n);
-            } else {
-                bucket.mean += cfg.bucket_alpha * (x - bucket.mean);
-                bucket.n = bucket.n.saturating_add(1);
-            }
+            let p = &mut self.pending;
+            p.bucket = b;
+            p.n = p.n.saturating_add(1);
+            p.sum += x;
+            p.sum_sq += x * x;
+            p.last_ms = t.0;
         }
         out
     }
@@ -200,14 +278,10 @@ mod tests {
 
     /// A pump running 06:00–18:00 every day (40 A) and stopped otherwise (0 A),
     /// one reading a minute: after two weeks the daily cycle is as quiet as
-    /// white noise (raw out-of-limit readings at the chart's in-control rate,
-    /// well under 1 %), while running at night (40 A at 02:00) is not.
+    /// white noise (raw out-of-limit readings well under 1 %), while running at night (40 A at 02:00) is not.
     #[test]
     fn a_daily_cycle_is_normal_and_an_off_schedule_run_is_not() {
-        let cfg = SeasonalConfig::new(EwmaConfig {
-            lambda: 0.1,
-            limit: 3.0,
-        });
+        let cfg = SeasonalConfig::new(3.5);
         let mut s = SeasonalState::new();
         let mut g = Normal::new(5);
         let current = |minute: i64, g: &mut Normal| {
@@ -245,19 +319,16 @@ mod tests {
 
     #[test]
     fn frozen_readings_teach_nothing() {
-        let cfg = SeasonalConfig::new(EwmaConfig {
-            lambda: 0.1,
-            limit: 3.0,
-        });
+        let cfg = SeasonalConfig::new(3.5);
         let mut s = SeasonalState::new();
         for m in 0..2_000 {
             s.observe(UtcMillis(monday() + m * MINUTE), 1.0, &cfg, true);
         }
         let buckets = s.buckets.clone();
-        let residual = s.residual;
+        let pooled = s.pooled_var;
         for m in 2_000..3_000 {
             s.observe(UtcMillis(monday() + m * MINUTE), 99.0, &cfg, false);
         }
-        assert_eq!((s.buckets, s.residual), (buckets, residual));
+        assert_eq!((s.buckets, s.pooled_var), (buckets, pooled));
     }
 }
