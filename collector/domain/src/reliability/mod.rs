@@ -12,7 +12,7 @@
 //! | [`availability`] | SMRP 2.2, EN 15341 M10, inherent | SMRP 2.2, EN 15341:2019, IEEE 493 |
 //! | [`weibull`] | Weibull MLE with right censoring, Fisher-matrix bounds, log-likelihood | NIST 8.4.1.3, ReliaSoft |
 //! | [`crow_amsaa`] | power-law NHPP, χ² trend test, HPP fallback | MIL-HDBK-189, ReliaSoft RGA |
-//! | [`kaplan_meier`] | product-limit survival curve with Greenwood variance | NIST 8.4.1.3 |
+//! | [`kaplan_meier`](mod@kaplan_meier) | product-limit survival curve with Greenwood variance | NIST 8.4.1.3 |
 //! | [`kpi`] | failure rule, per asset-day partial sums, KPIs per asset/class/site/window | reference §1 |
 //! | [`risk`] | P(failure in next N run-hours), explained inputs, ranking, decision | reference §3 |
 //! | [`cli`] | CSV parsing and typed results for `caudal-collector reliability …` | issue 14 item 4 |
