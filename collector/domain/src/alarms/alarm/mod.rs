@@ -43,6 +43,9 @@
 //! [`AlarmPolicy::late_after_ms`] after its event time: it was raised from
 //! backfilled data, and says so.
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 
 use caudal_protocol::UtcMillis;

@@ -180,6 +180,15 @@ impl RuleState {
         st
     }
 
+    /// A fresh state for an edited rule that keeps the alarm it had raised:
+    /// it counts as holding, so the condition still holding is no re-trigger.
+    pub(crate) fn carried(rule: &BoundRule, start: i64, active: Option<Severity>) -> RuleState {
+        let mut st = RuleState::fresh(rule, start);
+        st.active = active;
+        st.holding = active.is_some();
+        st
+    }
+
     /// Whether a saved state has the shape this rule's evaluation needs.
     pub(crate) fn fits(&self, rule: &BoundRule) -> bool {
         if self.conds.len() != rule.creates.len() + 1 {

@@ -439,11 +439,7 @@ impl Engine {
             let found = old_rules.iter().position(|o| o.name == r.name);
             let state = match found {
                 Some(j) if old_rules[j].fingerprint == r.fingerprint => old_states[j].clone(),
-                Some(j) => {
-                    let mut fresh = RuleState::fresh(r, start);
-                    fresh.active = old_states[j].active;
-                    fresh
-                }
+                Some(j) => RuleState::carried(r, start, old_states[j].active),
                 None => RuleState::fresh(r, start),
             };
             states.push(state);
@@ -560,8 +556,10 @@ impl Engine {
         })
     }
 
-    /// When [`Engine::on_timeout`] should next be called (wall clock).
-    /// Scans every series: call it once per loop turn, not per reading.
+    /// When [`Engine::on_timeout`] should next be called (wall clock). It
+    /// may be early (a NO_DATA due outside its rule's schedule wakes the
+    /// engine once for nothing), never late. Scans every series: call it
+    /// once per loop turn, not per reading.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<UtcMillis> {
         self.series
@@ -648,9 +646,7 @@ impl Engine {
                         st
                     } else {
                         report.reset += 1;
-                        let mut fresh = RuleState::fresh(r, snap.last_event);
-                        fresh.active = sr.state.active;
-                        fresh
+                        RuleState::carried(r, snap.last_event, sr.state.active)
                     }
                 }
                 None => RuleState::fresh(r, snap.last_event),
