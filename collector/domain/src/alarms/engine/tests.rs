@@ -1106,6 +1106,72 @@ fn damaged_or_foreign_state_is_refused_with_a_reason() {
     assert!(r.is_err());
 }
 
+#[test]
+fn the_largest_possible_state_fits_the_documented_bound() {
+    // 64 rules of five create conditions and a clear condition, every
+    // field present at its widest: ten-byte varints, full rate rings.
+    let five = || {
+        ["critical", "major", "minor", "warning", "indeterminate"]
+            .into_iter()
+            .map(|s| {
+                let c = ConditionDraft {
+                    kind: "rate".to_owned(),
+                    above: Some(ValueDraft::Number(1.0)),
+                    window_s: Some(600),
+                    duration_s: Some(60),
+                    ..ConditionDraft::default()
+                };
+                (s, c)
+            })
+            .collect::<Vec<_>>()
+    };
+    let clear = ClearDraft {
+        kind: "condition".to_owned(),
+        condition: Some(ConditionDraft {
+            kind: "rate".to_owned(),
+            below: Some(ValueDraft::Number(0.0)),
+            window_s: Some(600),
+            repeat: Some(5),
+            ..ConditionDraft::default()
+        }),
+        ..ClearDraft::default()
+    };
+    let rules: Vec<_> = (0..MAX_RULES_PER_SERIES)
+        .map(|i| rule(&format!("r{i}"), five(), clear.clone()))
+        .collect();
+    let mut h = H::new(rules);
+    let s = &mut h.e.series[0];
+    // Offsets from the watermark of about 2^63 take ten-byte varints.
+    s.st.watermark = i64::MAX - 1;
+    s.st.last_event = 0;
+    s.st.last_arrival = i64::MAX - 1;
+    for r in &mut s.st.rules {
+        r.active = Some(Severity::Critical);
+        r.holding = true;
+        for c in &mut r.conds {
+            c.since = 0;
+            c.count = u32::MAX;
+            c.last_data = 0;
+            c.rate = Some(Box::new(eval::RateRing {
+                anchors: vec![(0, f64::MAX); eval::RATE_RING],
+            }));
+        }
+    }
+    let bytes = h.state();
+    assert!(
+        bytes.len() <= codec::MAX_STATE_BYTES,
+        "{} bytes exceed the bound",
+        bytes.len()
+    );
+    assert!(
+        bytes.len() > 50_000,
+        "the test did not build the widest state"
+    );
+    let snap = codec::decode(&bytes).unwrap();
+    assert_eq!(snap.rules.len(), MAX_RULES_PER_SERIES);
+    assert_eq!(snap.rules[0].state.conds[5].count, u32::MAX);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

@@ -234,6 +234,18 @@ impl Rule {
         self.manual_clear
     }
 
+    /// Whether the rule watches this variable of the point with this code.
+    #[must_use]
+    pub fn applies_to_point(&self, code: &str, variable: Variable) -> bool {
+        matches!(&self.target, Target::Point { point, variable: v } if point == code && *v == variable)
+    }
+
+    /// Whether the rule watches this variable of assets of this class.
+    #[must_use]
+    pub fn applies_to_asset(&self, kind: AssetKind, variable: Variable) -> bool {
+        matches!(&self.target, Target::AssetClass { kind: k, variable: v } if *k == kind && *v == variable)
+    }
+
     /// The attribute names its thresholds need.
     #[must_use]
     pub fn attributes(&self) -> Vec<&str> {
@@ -727,6 +739,16 @@ mod tests {
             panic!("not a threshold: {:?}", bound.creates[0].1.pred);
         };
         assert!((t - 12.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_rule_knows_what_it_watches() {
+        let rule = flow_rule();
+        assert!(rule.applies_to_asset(AssetKind::Well, Variable::Flow));
+        assert!(!rule.applies_to_asset(AssetKind::Pump, Variable::Flow));
+        assert!(!rule.applies_to_asset(AssetKind::Well, Variable::Level));
+        assert!(!rule.applies_to_point("OB-0101-001", Variable::Flow));
+        assert_eq!(rule.target().variable(), Variable::Flow);
     }
 
     #[test]
