@@ -306,6 +306,8 @@ struct Series {
     rules: Vec<BoundRule>,
     st: SeriesState,
     next_deadline: i64,
+    /// Timeouts wait until this wall time (the restart grace); not persisted.
+    hold_until: i64,
     dirty: bool,
 }
 
@@ -371,7 +373,6 @@ pub struct Engine {
     cfg: EngineConfig,
     series: Vec<Series>,
     index: HashMap<SeriesKey, SeriesIdx>,
-    hold_until: i64,
 }
 
 impl Engine {
@@ -382,7 +383,6 @@ impl Engine {
             cfg,
             series: Vec::new(),
             index: HashMap::new(),
-            hold_until: i64::MIN,
         }
     }
 
@@ -415,6 +415,7 @@ impl Engine {
             rules,
             st,
             next_deadline: NEVER,
+            hold_until: i64::MIN,
             dirty: true,
         };
         s.refresh_deadline();
@@ -433,7 +434,7 @@ impl Engine {
         check_rules(s.key, &rules)?;
         let start = s.st.last_event;
         let old_rules = std::mem::take(&mut s.rules);
-        let mut old_states = std::mem::take(&mut s.st.rules);
+        let old_states = std::mem::take(&mut s.st.rules);
         let mut states = Vec::with_capacity(rules.len());
         for r in &rules {
             let found = old_rules.iter().position(|o| o.name == r.name);
@@ -444,7 +445,6 @@ impl Engine {
             };
             states.push(state);
         }
-        old_states.clear();
         s.rules = rules;
         s.st.rules = states;
         s.dirty = true;
@@ -549,10 +549,10 @@ impl Engine {
         Some(self.observe(idx, o, arrived, out))
     }
 
-    fn wall_deadline(&self, s: &Series) -> Option<i64> {
+    fn wall_deadline(s: &Series) -> Option<i64> {
         (s.next_deadline != NEVER).then(|| {
             let wait = s.next_deadline.saturating_sub(s.st.last_event);
-            std::cmp::max(s.st.last_arrival.saturating_add(wait), self.hold_until)
+            std::cmp::max(s.st.last_arrival.saturating_add(wait), s.hold_until)
         })
     }
 
@@ -564,18 +564,15 @@ impl Engine {
     pub fn poll_timeout(&self) -> Option<UtcMillis> {
         self.series
             .iter()
-            .filter_map(|s| self.wall_deadline(s))
+            .filter_map(Engine::wall_deadline)
             .min()
             .map(UtcMillis)
     }
 
     /// Fire every deadline due by the wall clock `now` (see the module docs).
     pub fn on_timeout(&mut self, now: UtcMillis, out: &mut Vec<Transition>) {
-        if now.0 < self.hold_until {
-            return;
-        }
         for s in &mut self.series {
-            if s.next_deadline == NEVER {
+            if s.next_deadline == NEVER || now.0 < s.hold_until {
                 continue;
             }
             let estimate =
@@ -614,7 +611,8 @@ impl Engine {
     }
 
     /// Restore a series' state saved by [`Engine::encode_series`], at wall
-    /// time `now` (the restart): timeouts then wait the restart grace.
+    /// time `now` (the restart): the series' timeouts then wait the restart
+    /// grace.
     ///
     /// # Errors
     /// [`StateDecodeError`] for bytes that are not a valid state; the
@@ -662,10 +660,7 @@ impl Engine {
         };
         s.refresh_deadline();
         s.dirty = false;
-        self.hold_until = std::cmp::max(
-            self.hold_until,
-            now.0.saturating_add(self.cfg.restart_grace_ms),
-        );
+        s.hold_until = now.0.saturating_add(self.cfg.restart_grace_ms);
         Ok(report)
     }
 

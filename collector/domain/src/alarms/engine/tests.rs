@@ -838,6 +838,30 @@ fn a_no_data_deadline_survives_a_restart() {
 }
 
 #[test]
+fn a_restored_series_holds_only_its_own_timeouts() {
+    let r = || vec![rule("sin_datos", vec![("major", no_data(300))], auto(0.0))];
+    let mut h = H::new(r());
+    let other =
+        h.e.add_series(SeriesKey(2), Originator::Point(PointId(4)), r(), H::at(-1))
+            .unwrap();
+    h.feed(0, 4.0);
+    let mut out = Vec::new();
+    let o = Observation::new(H::at(0), 4.0, Quality::Good);
+    h.e.observe(other, &o, H::at(1), &mut out);
+    let saved = h.state();
+    h.e.restore_series(h.idx, &saved, H::at(290)).unwrap();
+    h.e.on_timeout(H::at(301), &mut out);
+    let keys: Vec<_> = out.iter().map(|t| t.series).collect();
+    assert_eq!(keys, vec![SeriesKey(2)], "the other series fires on time");
+    out.clear();
+    h.e.on_timeout(H::at(350), &mut out);
+    assert_eq!(
+        out.iter().map(|t| t.series).collect::<Vec<_>>(),
+        vec![SeriesKey(1)]
+    );
+}
+
+#[test]
 fn a_state_older_than_the_alarm_replays_the_raise_and_the_book_ignores_it() {
     let mut h = H::new(ten_minutes());
     for s in (0..=300).step_by(10) {
