@@ -5,7 +5,7 @@
 //!
 //! - [`signal`]: what the record is derived from (run signal, status word,
 //!   [`Sample`]).
-//! - [`record`]: the derivation ([`derive`], [`Checkpoint`], [`Record`]),
+//! - [`record`]: the derivation ([`derive()`], [`Checkpoint`], [`Record`]),
 //!   its state machine and how late data is filled in.
 //! - [`events`]: [`EventKind`] (trips and quality events), [`EventSet`],
 //!   [`TripSet`] and the [`EpisodeFold`] of a channel's quality reasons.

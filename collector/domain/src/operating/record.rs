@@ -41,7 +41,7 @@
 //!
 //! # Event time, checkpoints and late data
 //!
-//! [`derive`] is a pure function of a [`Checkpoint`] (the state at an
+//! [`derive()`] is a pure function of a [`Checkpoint`] (the state at an
 //! instant), the samples from that instant on (in any order: it sorts them,
 //! and samples with equal times merge), the end instant and the calendar.
 //! Deriving in one go, or from any checkpoint it produced on, gives the same
@@ -399,7 +399,7 @@ pub fn derive(
     derive_with_checkpoints(cfg, from, samples, until, calendar, None).0
 }
 
-/// [`derive`], also returning the checkpoints at every multiple of
+/// [`derive()`], also returning the checkpoints at every multiple of
 /// `every_ms` (UTC epoch aligned) strictly after `from.at` and strictly
 /// before `until`. `None` or a non-positive period gives none.
 #[must_use]

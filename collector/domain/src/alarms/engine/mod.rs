@@ -14,12 +14,18 @@
 //! ([`EventKind::from_quality`]).
 //!
 //! Event times of a series strictly increase: an observation at or before
-//! the series' watermark (the latest instant evaluated) is [`Outcome::Stale`]
-//! and changes nothing, so a replayed reading never counts twice. One more
-//! than [`EngineConfig::max_ahead_ms`] ahead of its arrival is refused
-//! ([`Outcome::Future`]): it would hold back every later reading. Feed one
-//! channel per series, and only readings whose time is usable
+//! the series' watermark (the latest instant evaluated) is
+//! [`Outcome::Stale`] and changes nothing, so a replayed reading never
+//! counts twice. An observation more than [`EngineConfig::max_ahead_ms`]
+//! ahead of its arrival is refused ([`Outcome::Future`]): accepted, it would
+//! hold back every later reading. Feed one channel per series, and only
+//! readings whose time is usable
 //! ([`crate::operating::TimeVerdict::usable_in_event_time`]).
+//!
+//! A bad reading is no data (NO_DATA keeps counting) and has no usable
+//! value: threshold, rate and anomaly conditions skip it, so it neither
+//! extends nor breaks a DURATION or REPEATING run. Event conditions see it
+//! (a sensor fault arrives on a bad reading). A suspect reading is used.
 //!
 //! # Time: observations, deadlines and timeouts
 //!
@@ -39,14 +45,18 @@
 //! series catching up on a backlog it waits for the backlog rather than
 //! judging it in advance; an agent's clock skew cancels out.
 //!
-//! After a restart ([`Engine::restore_series`] with the restart time)
-//! timeouts are held back for [`EngineConfig::restart_grace_ms`], so agents
-//! can reconnect and deliver what they buffered before a deadline that
-//! passed during the outage is judged. A deadline reached by the arriving
-//! data fires at its exact event time; one that no data contradicts fires
-//! at the end of the grace, stamped with its event time (and so raised
-//! late, see [`super::alarm`]). The timer itself is never lost: a
-//! 10-minute DURATION interrupted by a restart fires at start + 10 min.
+//! A deadline evaluated on the clock moves the watermark to it: a reading
+//! older than that, arriving afterwards, is stale.
+//!
+//! After a restart ([`Engine::restore_series`] with the restart time) the
+//! series' timeouts are held back for [`EngineConfig::restart_grace_ms`],
+//! so agents can reconnect and deliver what they buffered before a deadline
+//! that passed during the outage is judged. A deadline reached by the
+//! arriving data fires at its exact event time; one that no data
+//! contradicts fires at the end of the grace, stamped with its event time
+//! (and so raised late, see [`super::alarm`]). The timer itself is never
+//! lost: a 10-minute DURATION interrupted by a restart fires at start +
+//! 10 min.
 //!
 //! # Decisions
 //!
