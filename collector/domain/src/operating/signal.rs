@@ -44,6 +44,12 @@ impl RunSignal {
 pub struct StatusWord(pub u16);
 
 impl StatusWord {
+    /// The word from a reading's raw register value; `None` unless it fits 16 bits.
+    #[must_use]
+    pub fn from_raw(raw: i64) -> Option<StatusWord> {
+        u16::try_from(raw).ok().map(StatusWord)
+    }
+
     /// Bit 0: the pump runs.
     #[must_use]
     pub fn running(self) -> bool {
@@ -169,6 +175,9 @@ mod tests {
             w.trips(),
             TripSet::of(TripKind::DryRun).with(TripKind::MotorOvercurrent)
         );
+        assert_eq!(StatusWord::from_raw(0b1010), Some(w));
+        assert_eq!(StatusWord::from_raw(70_000), None);
+        assert_eq!(StatusWord::from_raw(-1), None);
         let s = StatusWord(0b0101);
         assert!(s.running() && s.level_sensor_fault());
         assert!(s.trips().is_empty());

@@ -126,11 +126,11 @@ impl SchedCache {
     }
 
     #[inline]
-    fn gate(&mut self, schedule: &Schedule, t: i64) -> bool {
-        if matches!(schedule, Schedule::Always) {
+    fn gate(&mut self, rule: &BoundRule, t: i64) -> bool {
+        if rule.always {
             return true;
         }
-        self.refresh(schedule, t);
+        self.refresh(&rule.schedule, t);
         self.active
     }
 
@@ -401,7 +401,7 @@ fn decide(rs: &mut RuleState, top: Option<Severity>, clear: bool) -> Option<Chan
 pub(crate) fn observe(rule: &BoundRule, rs: &mut RuleState, o: &Observation<'_>) -> Option<Change> {
     let t = o.time.0;
     let band = band_of(rule);
-    let gate = rs.sched.gate(&rule.schedule, t);
+    let gate = rs.sched.gate(rule, t);
     let n = rule.creates.len();
     let mut top: Option<Severity> = None;
     let mut any_val = false;
@@ -461,7 +461,7 @@ fn clear_when(cond: &BoundCondition, cs: &mut CondState, o: &Observation<'_>) ->
 
 /// Evaluate a rule at instant `x` without an observation (a deadline).
 pub(crate) fn at_instant(rule: &BoundRule, rs: &mut RuleState, x: i64) -> Option<Change> {
-    let gate = rs.sched.gate(&rule.schedule, x);
+    let gate = rs.sched.gate(rule, x);
     let n = rule.creates.len();
     let mut top = None;
     let mut any_relaxed = false;
@@ -519,6 +519,9 @@ impl RuleState {
     /// schedule change that would reset an armed condition or let a due
     /// NO_DATA hold.
     pub(crate) fn next_deadline(&mut self, rule: &BoundRule, x: i64) -> i64 {
+        if !rule.timed {
+            return NEVER;
+        }
         let mut d = NEVER;
         let mut wants_schedule = false;
         let timer = |cond: &BoundCondition, cs: &CondState, gated: bool, d: &mut i64| {

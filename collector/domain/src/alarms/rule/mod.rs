@@ -302,7 +302,29 @@ impl Rule {
             clear,
             schedule: Arc::new(self.schedule.clone()),
             manual_clear: self.manual_clear,
+            always: matches!(self.schedule, Schedule::Always),
+            timed: false,
         };
+        bound.timed = !bound.always
+            || bound
+                .creates
+                .iter()
+                .map(|(_, c)| c)
+                .chain(match &bound.clear {
+                    BoundClear::When(c) => Some(c),
+                    BoundClear::Auto { .. } | BoundClear::Manual => None,
+                })
+                .any(|c| {
+                    matches!(c.pred, BoundPredicate::NoData { .. })
+                        || matches!(c.spec, BoundSpec::Duration { .. })
+                })
+            || matches!(
+                bound.clear,
+                BoundClear::Auto {
+                    spec: BoundSpec::Duration { .. },
+                    ..
+                }
+            );
         bound.fingerprint = bound.compute_fingerprint();
         Ok(bound)
     }
@@ -561,6 +583,11 @@ pub struct BoundRule {
     pub(crate) clear: BoundClear,
     pub(crate) schedule: Arc<Schedule>,
     pub(crate) manual_clear: bool,
+    /// The schedule is `Always` (saves a pointer chase per observation).
+    pub(crate) always: bool,
+    /// Some condition is time-driven (NO_DATA, DURATION, a schedule): only
+    /// then does the rule have deadlines.
+    pub(crate) timed: bool,
 }
 
 impl BoundRule {
