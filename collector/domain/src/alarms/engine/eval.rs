@@ -34,13 +34,19 @@ impl RateRing {
     /// Add an observation and return the change per hour over the window,
     /// or `None` while the history spans less than half the window.
     fn push(&mut self, t: i64, v: f64, window_ms: i64) -> Option<f64> {
-        self.anchors.retain(|(at, _)| t - at <= window_ms);
+        self.anchors
+            .retain(|(at, _)| (0..=window_ms).contains(&t.saturating_sub(*at)));
         let spacing = std::cmp::max(1, window_ms / i64::try_from(RATE_SLOTS).unwrap_or(1));
         let rate = self.anchors.first().and_then(|(at, x)| {
-            let span = t - at;
-            (span > 0 && span * 2 >= window_ms).then(|| (v - x) * 3_600_000.0 / span_f64(span))
+            let span = t.saturating_sub(*at);
+            (span > 0 && span.saturating_mul(2) >= window_ms)
+                .then(|| (v - x) * 3_600_000.0 / span_f64(span))
         });
-        if self.anchors.last().is_none_or(|(at, _)| t - at >= spacing) {
+        if self
+            .anchors
+            .last()
+            .is_none_or(|(at, _)| t.saturating_sub(*at) >= spacing)
+        {
             if self.anchors.len() == RATE_RING {
                 self.anchors.remove(0);
             }

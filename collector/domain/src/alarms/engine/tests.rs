@@ -1210,6 +1210,36 @@ proptest! {
     }
 
     #[test]
+    fn a_damaged_state_that_still_decodes_never_panics_the_engine(
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+    ) {
+        let mut h = H::new(mixed_rules());
+        for (i, v) in [4.0, 9.0, 9.0, 3.0, 6.0].into_iter().enumerate() {
+            h.feed(i64::try_from(i).unwrap() * 50, v);
+        }
+        let good = h.state();
+        let mut body = good[..good.len() - 4].to_vec();
+        for (at, x) in &flips {
+            let i = at.index(body.len());
+            body[i] ^= *x;
+        }
+        let crc = codec::crc32(&body);
+        body.extend_from_slice(&crc.to_le_bytes());
+        let mut r = H::new(mixed_rules());
+        if r.e.restore_series(r.idx, &body, H::at(400)).is_ok() {
+            let mut out = Vec::new();
+            let _ = r.e.poll_timeout();
+            r.e.on_timeout(UtcMillis(i64::MAX), &mut out);
+            r.e.on_timeout(UtcMillis(i64::MIN), &mut out);
+            for s in [500, 600, 100_000] {
+                let o = Observation::new(H::at(s), 4.0, Quality::Good);
+                r.e.observe(r.idx, &o, H::at(s), &mut out);
+            }
+            let _ = r.state();
+        }
+    }
+
+    #[test]
     fn a_restart_anywhere_continues_exactly_as_if_none_happened(
         steps in prop::collection::vec((1u32..90, any::<u8>(), prop::bool::weighted(0.1)), 2..80),
         cut in any::<prop::sample::Index>(),
