@@ -1,0 +1,1 @@
+//! Tests of the DGA request builder, reply classifier and receipt lookup.
