@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn totals_truncate_but_never_lose_a_whole_m3_to_binary_noise() {
         assert_eq!(whole_m3(1010.99), Some(1010));
-        assert_eq!(whole_m3(1155.999_999_999_999_8), Some(1156));
+        assert_eq!(whole_m3(1_155.999_999_999_999_8), Some(1156));
         assert_eq!(whole_m3(11_560.0 * 0.1), Some(1156));
         assert_eq!(whole_m3(1155.9999), Some(1155));
         assert_eq!(whole_m3(0.4), Some(0));

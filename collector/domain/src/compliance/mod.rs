@@ -446,3 +446,6 @@ pub enum PrepareError {
     #[error(transparent)]
     Transition(#[from] slot::TransitionError),
 }
+
+#[cfg(test)]
+mod tests;

@@ -59,6 +59,9 @@ pub fn day_window(zone: Zone, date: NaiveDate) -> (UtcMillis, UtcMillis) {
     (zone.start_of_day(date), zone.start_of_day(next))
 }
 
+/// A line being counted, with its folios and their slots' instants.
+type Accumulating = (ReportLine, Vec<(UtcMillis, String)>);
+
 /// The report over `slots` whose instants fall in `[from, to)`, one line
 /// per point and regulator, ordered by point then regulator.
 #[must_use]
@@ -68,10 +71,8 @@ pub fn daily<'a>(
     to: UtcMillis,
     now: UtcMillis,
 ) -> Vec<ReportLine> {
-    let mut lines: std::collections::BTreeMap<
-        (PointId, Regulator),
-        (ReportLine, Vec<(UtcMillis, String)>),
-    > = std::collections::BTreeMap::new();
+    let mut lines: std::collections::BTreeMap<(PointId, Regulator), Accumulating> =
+        std::collections::BTreeMap::new();
     for slot in slots {
         if slot.at < from || slot.at >= to {
             continue;

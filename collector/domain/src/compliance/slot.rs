@@ -648,7 +648,7 @@ impl Slot {
         };
         let doubled = policy
             .transient_base_ms
-            .saturating_mul(1i64 << n.saturating_sub(1).min(40));
+            .saturating_mul(1i64 << std::cmp::min(n.saturating_sub(1), 40));
         std::cmp::min(doubled, cap)
     }
 

@@ -88,8 +88,7 @@ impl<'a> Series<'a> {
     fn at_slot(&self, t: UtcMillis, tolerance_ms: i64) -> Option<Value> {
         let end = self.after(t);
         let oldest = UtcMillis(t.0.saturating_sub(tolerance_ms));
-        let mut skipped = 0u32;
-        for s in self.samples[..end].iter().rev() {
+        for (skipped, s) in (0u32..).zip(self.samples[..end].iter().rev()) {
             if s.at < oldest {
                 break;
             }
@@ -106,7 +105,6 @@ impl<'a> Series<'a> {
                     },
                 });
             }
-            skipped += 1;
         }
         None
     }
