@@ -20,7 +20,7 @@
 use crate::{Lang, UtcMillis};
 
 use super::Measure;
-use super::format::{self, TOTALIZADOR_MAX_CHARS};
+use super::format;
 use super::plan::SlotTime;
 use super::settings::{LevelSource, ValueRules};
 use super::values::Values;
@@ -315,7 +315,7 @@ pub fn check(
         match format::whole_m3(t) {
             Some(0) => out.push(ReviewReason::TotaliserZero),
             Some(w) if w < 0 => out.push(ReviewReason::TotaliserNegative { total_m3: t }),
-            Some(w) if w.to_string().len() > TOTALIZADOR_MAX_CHARS => {
+            Some(w) if w > format::TOTALIZADOR_MAX => {
                 out.push(ReviewReason::TotaliserTooLong { total_m3: t });
             }
             None => out.push(ReviewReason::TotaliserTooLong { total_m3: t }),

@@ -16,6 +16,9 @@ const MAX_SCALED: f64 = 9.0e15;
 /// Most characters in a `totalizador` (§4 as read by S1, [I]).
 pub const TOTALIZADOR_MAX_CHARS: usize = 15;
 
+/// The largest totalizador that fits [`TOTALIZADOR_MAX_CHARS`], m³.
+pub const TOTALIZADOR_MAX: i64 = 999_999_999_999_999;
+
 fn nudged(scaled: f64) -> f64 {
     scaled + scaled.signum() * 16.0 * f64::EPSILON * scaled.abs().max(1.0)
 }

@@ -9,7 +9,7 @@
 //! 1. **Plan** ([`plan`]): every expected slot of a point over a range, as
 //!    wall times in the filing zone ([`SlotTime`]); the store inserts each
 //!    once (`ON CONFLICT DO NOTHING` on [`SlotKey`]) as [`Slot::planned`].
-//! 2. **Value** ([`value_slot`]): caudal, totalizador and nivel from the
+//! 2. **Value** ([`value_slot`], or [`Valuer`] for a run of slots): caudal, totalizador and nivel from the
 //!    stored readings, each with its [`Provenance`]; then
 //!    [`Slot::on_valuation`] runs the plausibility [`checks`] and moves the
 //!    slot to `ready` or `review` (or leaves it waiting for data).
@@ -85,7 +85,7 @@ pub use slot::{
     ledger_findings,
 };
 pub use values::{
-    PointData, Provenance, Rule, Sample, Series, Valuation, Value, Values, value_slot,
+    PointData, Provenance, Rule, Sample, Series, Valuation, Value, Valuer, Values, value_slot,
 };
 
 use crate::vocab::vocabulary;

@@ -358,7 +358,7 @@ impl Slot {
     #[must_use]
     pub fn on_valuation(
         &self,
-        valuation: &Valuation,
+        valuation: Valuation,
         valuing: &Valuing<'_>,
         previous: Option<PreviousTotal>,
         policy: &FilingPolicy,
@@ -395,7 +395,7 @@ impl Slot {
             (false, _) => return None,
         };
         let mut to = self.clone();
-        to.values = Some(valuation.values.clone());
+        to.values = Some(valuation.values);
         let note = if reasons.is_empty() {
             to.status = SlotStatus::Ready;
             "values taken; checks passed".to_owned()

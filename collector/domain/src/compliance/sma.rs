@@ -433,7 +433,7 @@ mod tests {
         let slot = Slot::planned(PointId(1), Regulator::Sma, time);
         let t = slot
             .on_valuation(
-                &valuation,
+                valuation.clone(),
                 &s.valuing(),
                 None,
                 &FilingPolicy::default(),

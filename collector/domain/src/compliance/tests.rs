@@ -70,7 +70,7 @@ pub(super) fn ready_13() -> Slot {
     let valuation = value_slot(&s.values, &slot.time(), &data);
     let t = slot
         .on_valuation(
-            &valuation,
+            valuation.clone(),
             &s.valuing(),
             None,
             &FilingPolicy::default(),
@@ -345,7 +345,7 @@ fn a_12_hour_gap_is_filed_late_once_its_readings_arrive() {
     let at_noon = UtcMillis(T0 + 20 * HOUR_MS);
     let v = value_slot(&s.values, &slot.time(), &early);
     assert_eq!(
-        slot.on_valuation(&v, &s.valuing(), None, &policy, at_noon),
+        slot.on_valuation(v.clone(), &s.valuing(), None, &policy, at_noon),
         None,
         "waits for data"
     );
@@ -354,7 +354,7 @@ fn a_12_hour_gap_is_filed_late_once_its_readings_arrive() {
     let drained = UtcMillis(slot.at.0 + 12 * HOUR_MS);
     let v = value_slot(&s.values, &slot.time(), &full);
     let ready = slot
-        .on_valuation(&v, &s.valuing(), None, &policy, drained)
+        .on_valuation(v.clone(), &s.valuing(), None, &policy, drained)
         .unwrap()
         .slot;
     let (filed, _, _) = send(&s, &ready, drained, &ok("LATE1"));
@@ -377,7 +377,7 @@ fn no_readings_for_30_days_is_no_data_and_never_invented() {
     let v = value_slot(&s.values, &slot.time(), &nothing);
     let later = UtcMillis(slot.at.0 + 29 * DAY_MS);
     assert_eq!(
-        slot.on_valuation(&v, &s.valuing(), None, &policy, later),
+        slot.on_valuation(v.clone(), &s.valuing(), None, &policy, later),
         None
     );
     assert_eq!(slot.expire(&policy, later), None);
@@ -411,7 +411,7 @@ fn partial_data_goes_to_review_after_48_hours() {
     let v = value_slot(&s.values, &slot.time(), &data);
     assert_eq!(
         slot.on_valuation(
-            &v,
+            v.clone(),
             &s.valuing(),
             None,
             &policy,
@@ -421,7 +421,7 @@ fn partial_data_goes_to_review_after_48_hours() {
     );
     let t = slot
         .on_valuation(
-            &v,
+            v.clone(),
             &s.valuing(),
             None,
             &policy,
@@ -482,7 +482,7 @@ fn an_out_of_range_caudal_lands_in_review_never_at_the_regulator() {
     let v = value_slot(&s.values, &slot.time(), &data);
     let t = slot
         .on_valuation(
-            &v,
+            v.clone(),
             &s.valuing(),
             None,
             &policy,
@@ -562,7 +562,7 @@ fn a_decrease_against_the_previous_valued_slot_goes_to_review() {
     });
     let t = slot
         .on_valuation(
-            &v,
+            v.clone(),
             &s.valuing(),
             previous,
             &FilingPolicy::default(),

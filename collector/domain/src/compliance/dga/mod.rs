@@ -48,7 +48,7 @@
 
 use crate::{UtcMillis, Zone};
 
-use super::format::{self, TOTALIZADOR_MAX_CHARS};
+use super::format;
 use super::secret::redact;
 use super::settings::{DgaSettings, TimestampStyle};
 use super::slot::{ReceiptCheck, Slot, Transition, TransitionError, Valuing};
@@ -158,7 +158,7 @@ pub fn measurement(settings: &DgaSettings, slot: &Slot) -> Result<Measurement, B
                 why: "negative",
             });
         }
-        Some(w) if w.to_string().len() <= TOTALIZADOR_MAX_CHARS => w.to_string(),
+        Some(w) if w <= format::TOTALIZADOR_MAX => w.to_string(),
         _ => {
             return Err(BuildError::Unfileable {
                 field: "totalizador",

@@ -121,7 +121,7 @@ fn caudales_muy_pequenos_file_the_totaliser_with_empty_caudal_and_nivel() {
     let v = value_slot(&s.values, &time, &data);
     let t = slot
         .on_valuation(
-            &v,
+            v.clone(),
             &s.valuing(),
             None,
             &FilingPolicy::default(),
