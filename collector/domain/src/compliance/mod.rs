@@ -82,7 +82,7 @@ pub use settings::{
 };
 pub use slot::{
     Due, Effect, Finding, LedgerEntry, ReceiptCheck, Slot, SlotKey, Transition, TransitionError,
-    ledger_findings,
+    filing_order, ledger_findings,
 };
 pub use values::{
     PointData, Provenance, Rule, Sample, Series, Valuation, Value, Valuer, Values, value_slot,

@@ -110,10 +110,18 @@ fn add_months(date: NaiveDate, months: i32) -> NaiveDateTime {
     first_of(year, month)
 }
 
+/// The earliest instant planned: 1900-01-01T00:00Z. Ranges are clamped to
+/// [`PLAN_MIN`, `PLAN_MAX`] so no calendar arithmetic can overflow.
+pub const PLAN_MIN: UtcMillis = UtcMillis(-2_208_988_800_000);
+/// The latest instant planned: 9000-01-01T00:00Z.
+pub const PLAN_MAX: UtcMillis = UtcMillis(221_845_392_000_000);
+
 /// The slots of `cadence` in `zone` whose instants fall in `[from, to)`,
 /// oldest first. See the module docs for daylight saving.
 #[must_use]
 pub fn plan(cadence: Cadence, zone: Zone, from: UtcMillis, to: UtcMillis) -> Slots {
+    let from = std::cmp::min(std::cmp::max(from, PLAN_MIN), PLAN_MAX);
+    let to = std::cmp::min(std::cmp::max(to, PLAN_MIN), PLAN_MAX);
     let mut slots = Slots {
         cadence,
         zone,
@@ -376,5 +384,63 @@ mod tests {
             None
         );
         assert!(slot_at(Cadence::Daily, Zone::SANTIAGO, at("2026-09-06 00:00")).is_some());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Over any range, hourly slots are strictly increasing, their wall
+        /// times distinct, each the first instant of its wall time, each
+        /// period starting at the previous slot; in fixed UTC-4 they are
+        /// exactly one hour apart and as many as the whole hours in range.
+        #[test]
+        fn hourly_slots_are_one_per_wall_hour(
+            start in 1_577_836_800_000i64..1_893_456_000_000, // 2020 .. 2030
+            hours in 0i64..1_500,
+            santiago in proptest::bool::ANY,
+        ) {
+            let zone = if santiago { Zone::SANTIAGO } else { Zone::utc_minus_4() };
+            let (from, to) = (UtcMillis(start), UtcMillis(start + hours * HOUR_MS));
+            let slots: Vec<SlotTime> = plan(Cadence::Hourly, zone, from, to).collect();
+            for w in slots.windows(2) {
+                proptest::prop_assert!(w[0].at < w[1].at && w[0].local < w[1].local);
+                proptest::prop_assert_eq!(w[1].period_start, w[0].at);
+            }
+            for s in &slots {
+                proptest::prop_assert!(s.at >= from && s.at < to);
+                proptest::prop_assert_eq!(zone.resolve(s.local), s.at);
+                proptest::prop_assert_eq!(zone.local(s.at), s.local);
+                proptest::prop_assert_eq!(s.local.minute(), 0);
+            }
+            if !santiago {
+                let first_hour = (start + HOUR_MS - 1).div_euclid(HOUR_MS);
+                let end_hour = (start + hours * HOUR_MS + HOUR_MS - 1).div_euclid(HOUR_MS);
+                proptest::prop_assert_eq!(i64::try_from(slots.len()).unwrap(), end_hour - first_hour);
+            }
+        }
+    }
+
+    #[test]
+    fn absurd_ranges_are_clamped_not_panicking() {
+        assert_eq!(
+            plan(
+                Cadence::Monthly,
+                Zone::SANTIAGO,
+                UtcMillis(i64::MAX - 5),
+                UtcMillis(i64::MAX)
+            )
+            .count(),
+            0
+        );
+        assert_eq!(
+            plan(
+                Cadence::Hourly,
+                Zone::utc_minus_4(),
+                UtcMillis(i64::MIN),
+                UtcMillis(i64::MIN + 5)
+            )
+            .count(),
+            0
+        );
     }
 }

@@ -190,7 +190,12 @@ pub enum TransitionError {
 /// What the filer should do with a slot now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Due {
-    /// Build and send it (or send it again after a lost reply).
+    /// Build and send it. For a slot in `sending` this is a resend: its
+    /// reply was lost (the collector stopped, or the request timed out).
+    /// Filing runs as one job under a lease, so a slot seen `sending` at the
+    /// start of a pass is never one another pass is still waiting on; if a
+    /// lease ever lapsed mid-request, the DGA's duplicate reply still makes
+    /// the resend harmless.
     Send,
     /// Build and record it without sending (shadow mode).
     Shadow,
@@ -287,9 +292,9 @@ impl Slot {
     #[must_use]
     pub fn lag_ms(&self, now: UtcMillis) -> Option<i64> {
         match (self.status, self.filed_at) {
-            (SlotStatus::Accepted, Some(f)) => Some(f.0 - self.at.0),
+            (SlotStatus::Accepted, Some(f)) => Some(f.0.saturating_sub(self.at.0)),
             (SlotStatus::Accepted | SlotStatus::NoData, _) => None,
-            _ if now >= self.at => Some(now.0 - self.at.0),
+            _ if now >= self.at => Some(now.0.saturating_sub(self.at.0)),
             _ => None,
         }
     }
@@ -879,6 +884,13 @@ impl Slot {
         t.effects = effects;
         Some(t)
     }
+}
+
+/// The order in which due slots are filed: oldest first (a drained backlog
+/// is filed in time order, within each slot's allowed lag), then by point.
+#[must_use]
+pub fn filing_order(a: &Slot, b: &Slot) -> std::cmp::Ordering {
+    (a.at, a.key.point, a.key.regulator).cmp(&(b.at, b.key.point, b.key.regulator))
 }
 
 /// Double filings visible in a ledger: any slot with more than one distinct

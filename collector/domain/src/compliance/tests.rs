@@ -751,3 +751,17 @@ proptest! {
         prop_assert_eq!(state, slot.status);
     }
 }
+
+#[test]
+fn a_drained_backlog_is_filed_oldest_first() {
+    let mut slots: Vec<Slot> = [15, 13, 14].iter().map(|h| slot_at_hour(*h)).collect();
+    let mut other = slot_at_hour(13);
+    other.key.point = PointId(0);
+    slots.push(other);
+    slots.sort_by(filing_order);
+    let order: Vec<(i64, i64)> = slots
+        .iter()
+        .map(|s| ((s.at.0 - T0) / HOUR_MS, s.key.point.0))
+        .collect();
+    assert_eq!(order, vec![(13, 0), (13, 1), (14, 1), (15, 1)]);
+}
