@@ -2,37 +2,37 @@
 //!
 //! What it implements, with the reference's confidence:
 //! - `POST /api/v1/mediciones/subterraneas` and
-//!   `POST /api/v1/mediciones/superficiales/flujometro` [C], with the
-//!   `codigoObra` and `timeStampOrigen` headers [C] and the body
+//!   `POST /api/v1/mediciones/superficiales/flujometro` \[C\], with the
+//!   `codigoObra` and `timeStampOrigen` headers \[C\] and the body
 //!   `{autenticacion{password,rutEmpresa,rutUsuario}, medicionSubterranea |
-//!   medicionSuperficialFlujometro{…}}` [C]. Every header, key, type and
+//!   medicionSuperficialFlujometro{…}}` \[C\]. Every header, key, type and
 //!   format is checked: exactly the documented keys (no more, no fewer),
 //!   every value a string, caudal and nivel with 2 decimals and a dot,
-//!   totalizador an integer of at most 15 digits [I], `YYYY-MM-DD` and
+//!   totalizador an integer of at most 15 digits \[I\], `YYYY-MM-DD` and
 //!   `HH:mm:ss` (real dates and times), RUTs `NNNNNNNN-D` without dots and
-//!   with a valid módulo-11 check digit [I], the obra code
-//!   `^O[BR]-\d{4}-\d+$` [I].
+//!   with a valid módulo-11 check digit \[I\], the obra code
+//!   `^O[BR]-\d{4}-\d+$` \[I\].
 //! - `timeStampOrigen` is accepted in the formats public senders use
 //!   (`…-0000`, `…±HH:MM`, `…Z`, or none), since the server seems lenient
-//!   [X]; anything that is not a date-time is refused.
+//!   \[X\]; anything that is not a date-time is refused.
 //! - The obra must be registered (with its kind and informante); the
 //!   `rutEmpresa` must be a registered Centro de Control; a `rutUsuario`
 //!   other than the obra's informante gets HTTP 400
-//!   `"Usuario no es el informante registrado en la Obra"` [C]; a wrong
-//!   password gets HTTP 401 (the reference gives no shape: [X]).
+//!   `"Usuario no es el informante registrado en la Obra"` \[C\]; a wrong
+//!   password gets HTTP 401 (the reference gives no shape: \[X\]).
 //! - One record per (obra, fecha, hora): a second gets HTTP 400
-//!   `"Ya existe un registro en esa fecha, hora para la obra. Comprobante: <folio>"` [C].
+//!   `"Ya existe un registro en esa fecha, hora para la obra. Comprobante: <folio>"` \[C\].
 //! - Success is HTTP 200 `{"status":"00","message":"Medición subterránea
-//!   ingresada correctamente","data":{"numeroComprobante":"<32 alphanumeric>"}}` [C]/[I].
+//!   ingresada correctamente","data":{"numeroComprobante":"<32 alphanumeric>"}}` \[C\]/\[I\].
 //!   Other errors are HTTP 400 (or 401/415) `{"status":"99","message":…,"data":null}`:
-//!   the reference found no list of codes and a test stub used `"99"` [I];
-//!   the Spanish messages are this stand-in's [X].
+//!   the reference found no list of codes and a test stub used `"99"` \[I\];
+//!   the Spanish messages are this stand-in's \[X\].
 //! - `GET /api/v1/mediciones/subterraneas?codigoObra=…&numeroComprobante=…`
-//!   without credentials [I], returning `fechaMedicion` as `DD-MM-YYYY` (the
-//!   anomaly S1 reports) [I]; unknown folios get HTTP 404.
+//!   without credentials \[I\], returning `fechaMedicion` as `DD-MM-YYYY` (the
+//!   anomaly S1 reports) \[I\]; unknown folios get HTTP 404.
 //! - An empty `nivelFreaticoDelPozo` is accepted only for obras registered
-//!   as allowing it (caudales muy pequeños, aguas del minero [I]); an empty
-//!   `caudal` only for obras registered as totaliser-only [X].
+//!   as allowing it (caudales muy pequeños, aguas del minero \[I\]); an empty
+//!   `caudal` only for obras registered as totaliser-only \[X\].
 //!
 //! Faults, drawn per request from a seeded generator in arrival order (so a
 //! run with one client is reproducible): a fraction of 503s (not
@@ -59,7 +59,7 @@ use serde_json::{Map, Value, json};
 pub const GROUNDWATER_PATH: &str = "/api/v1/mediciones/subterraneas";
 /// Surface flowmeter measurements.
 pub const SURFACE_FLOWMETER_PATH: &str = "/api/v1/mediciones/superficiales/flujometro";
-/// The informante mismatch message [C].
+/// The informante mismatch message \[C\].
 pub const INFORMANTE_MISMATCH: &str = "Usuario no es el informante registrado en la Obra";
 
 /// The kind of an obra, which fixes its endpoint.

@@ -1,23 +1,23 @@
 //! Stand-in of the SMA "API REST v1.0" (Res. Ex. 254/2020): 24 h JWT authentication and `registros`.
 //!
 //! From `../shared/reference/regulators.md` §6, with its confidence:
-//! - `POST /api/v1/auth` with the credentials in the body [C], as
-//!   `{"usuario","password"}` [I] (S2), answering 200 `{"token": "<JWT>"}` [I]
+//! - `POST /api/v1/auth` with the credentials in the body \[C\], as
+//!   `{"usuario","password"}` \[I\] (S2), answering 200 `{"token": "<JWT>"}` \[I\]
 //!   with a JWT-shaped token valid for a configurable time (the manual: 24 h
-//!   [C]; short in tests); 400 when a credential is missing, 401 when wrong.
-//! - `POST /api/v1/ufs/{uf}/procesos/{proceso}/registros` [C] with
-//!   `Authorization: Bearer <token>` [I]: 401 when the token is missing,
+//!   \[C\]; short in tests); 400 when a credential is missing, 401 when wrong.
+//! - `POST /api/v1/ufs/{uf}/procesos/{proceso}/registros` \[C\] with
+//!   `Authorization: Bearer <token>` \[I\]: 401 when the token is missing,
 //!   unknown or expired; 404 for an unknown UF or proceso; 403 when the
-//!   token's user does not hold that UF. The body is a JSON array [C] of
+//!   token's user does not hold that UF. The body is a JSON array \[C\] of
 //!   `{"dispositivoId","parametros":[{"nombre","valor","unidad","estampaTiempo"}]}`
-//!   [I]: every key exactly, every value a string, `valor` a number,
+//!   \[I\]: every key exactly, every value a string, `valor` a number,
 //!   `unidad` the configured one, `estampaTiempo` `YYYY-MM-DDTHH:mm:ss`.
 //!   All parameters configured for the dispositivo must come for each
 //!   timestamp in this one call: 400 when one is missing, extra or repeated
-//!   [C]. Success is 201 `{"mensaje","IdVerificacion"}` [I].
+//!   \[C\]. Success is 201 `{"mensaje","IdVerificacion"}` \[I\].
 //! - The SMA is not known to refuse a timestamp it already holds; this
-//!   stand-in accepts it and counts it in [`SmaStandIn::duplicates`] [X].
-//! - The messages (`mensaje`) are this stand-in's own Spanish [X].
+//!   stand-in accepts it and counts it in [`SmaStandIn::duplicates`] \[X\].
+//! - The messages (`mensaje`) are this stand-in's own Spanish \[X\].
 //!
 //! Faults: a seeded fraction of 503s, drawn per request in arrival order.
 

@@ -1,6 +1,6 @@
 //! Plausibility checks that send a slot to a person instead of to the
-//! regulator (regulators.md §5, S1's `validation.ts` [I], plus the
-//! totaliser rules drawn from S2 [X]):
+//! regulator (regulators.md §5, S1's `validation.ts` \[I\], plus the
+//! totaliser rules drawn from S2 \[X\]):
 //!
 //! - the totaliser is 0 (a disconnected sensor or a firmware reset), or
 //!   negative, or longer than 15 characters;

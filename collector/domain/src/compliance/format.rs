@@ -13,7 +13,7 @@
 /// The largest magnitude rendered, so the scaled value fits an `i64` exactly.
 const MAX_SCALED: f64 = 9.0e15;
 
-/// Most characters in a `totalizador` (§4 as read by S1, [I]).
+/// Most characters in a `totalizador` (§4 as read by S1, \[I\]).
 pub const TOTALIZADOR_MAX_CHARS: usize = 15;
 
 /// The largest totalizador that fits [`TOTALIZADOR_MAX_CHARS`], m³.

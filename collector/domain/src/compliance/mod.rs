@@ -6,11 +6,12 @@
 //! its HTTP sender carries [`HttpRequest`]s and hands back an [`Exchange`],
 //! and its jobs call the functions below in this order:
 //!
-//! 1. **Plan** ([`plan`]): every expected slot of a point over a range, as
+//! 1. **Plan** ([`plan()`]): every expected slot of a point over a range, as
 //!    wall times in the filing zone ([`SlotTime`]); the store inserts each
 //!    once (`ON CONFLICT DO NOTHING` on [`SlotKey`]) as [`Slot::planned`].
-//! 2. **Value** ([`value_slot`], or [`Valuer`] for a run of slots): caudal, totalizador and nivel from the
-//!    stored readings, each with its [`Provenance`]; then
+//! 2. **Value** ([`value_slot`], or a [`Valuer`] for a run of slots):
+//!    caudal, totalizador and nivel from the stored readings, each with its
+//!    [`Provenance`]; then
 //!    [`Slot::on_valuation`] runs the plausibility [`checks`] and moves the
 //!    slot to `ready` or `review` (or leaves it waiting for data).
 //! 3. **File**: [`dga::prepare`] / [`sma::prepare`] build the request and the
@@ -37,7 +38,7 @@
 //! - A slot found in `sending` (the collector died between commit and
 //!   reply) is sent again; the DGA answers "Ya existe un registro … Comprobante:
 //!   X" when the first POST did arrive, and that reply is an acceptance with
-//!   folio X (regulators.md §2.3, [C]).
+//!   folio X (regulators.md §2.3, \[C\]).
 //! - Every transition function returns a [`Transition`]: the new slot, the
 //!   [`LedgerEntry`] to append *before* it (with the redacted payload, the
 //!   reply, the HTTP status and the time) and any [`Effect`]s (stop a point,
@@ -104,10 +105,10 @@ vocabulary!(
     /// The DGA obra's kind, which picks the endpoint and the body's
     /// measurement block (regulators.md §2.1).
     DgaKind {
-        /// Groundwater: `POST /api/v1/mediciones/subterraneas`, `medicionSubterranea` [C].
+        /// Groundwater: `POST /api/v1/mediciones/subterraneas`, `medicionSubterranea` \[C\].
         Groundwater => "subterraneas",
         /// Surface flowmeter: `POST /api/v1/mediciones/superficiales/flujometro`,
-        /// `medicionSuperficialFlujometro`, no level [C] (S2).
+        /// `medicionSuperficialFlujometro`, no level \[C\] (S2).
         SurfaceFlowmeter => "superficiales_flujometro",
     }
 );

@@ -1,7 +1,7 @@
 //! Pacing of one sender's requests: at most one per interval, no bursts.
 //!
 //! The DGA asks senders to avoid bursts and "anomalous traffic" (Res. 2170
-//! §6.1 and §7 as read by S1, [I]); S1 waits 1 s between POSTs and S2 2 s.
+//! §6.1 and §7 as read by S1, \[I\]); S1 waits 1 s between POSTs and S2 2 s.
 //! The default here is S1's 1 request per second. This is a token bucket of
 //! capacity one: time spent idle never accumulates into a burst, so any
 //! window of length `w` holds at most `⌈w / interval⌉` requests.

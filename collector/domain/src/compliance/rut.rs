@@ -2,7 +2,7 @@
 //!
 //! The DGA wants RUTs "without dots, with a hyphen": `NNNNNNNN-D`, where `D`
 //! is `0`-`9` or `K` (regulators.md §2.2 and §5, from S1's `rut.js` citing
-//! Res. 2170 [I]). The number is not zero-padded: a 7-digit RUT is written
+//! Res. 2170 \[I\]). The number is not zero-padded: a 7-digit RUT is written
 //! `9876543-3`.
 //!
 //! Check digit (SII's módulo 11): multiply the digits from the right by

@@ -8,17 +8,17 @@
 //!   UTC-4 (S1 quotes "Fuente: Manual Técnico DGA 1/2025"); America/Santiago
 //!   (S2, with daylight saving) is an option. The manual is the newer and
 //!   more authoritative source, and a fixed offset cannot produce a skipped
-//!   or repeated `horaMedicion` (regulators.md §2.2, [I] conflicting).
+//!   or repeated `horaMedicion` (regulators.md §2.2, \[I\] conflicting).
 //! - **`timeStampOrigen`** ([`TimestampStyle`]): S1's `yyyy-MM-ddTHH:mm:ss-0000`
 //!   with the send time in UTC-4, the only format that claims the manual as
-//!   its source; the server seems lenient (§2.2, [X]).
+//!   its source; the server seems lenient (§2.2, \[X\]).
 //! - **Allowed lag** ([`default_late_after_ms`]): Mayor 1 h (S1's reading of
 //!   Res. 2170 §3, "within ≤1 h" for online senders: the newer and stricter
 //!   rule; the secondary table's 7 days is for the older resolution), Medio
 //!   15 days, Menor and Caudales Muy Pequeños 1 month (31 days), from the
 //!   secondary table of §3. A slot accepted later than that is marked late.
 //! - **Retry** ([`FilingPolicy`]): a rejection is retried once a day, up to 7
-//!   times, then the slot fails (S1's reading of Res. 2170 §6.2, [I]).
+//!   times, then the slot fails (S1's reading of Res. 2170 §6.2, \[I\]).
 
 use crate::{DAY_MS, HOUR_MS, MINUTE_MS, Role, SECOND_MS, UtcMillis, Zone};
 
@@ -29,7 +29,7 @@ use super::secret::Secret;
 use super::{CaudalMethod, DgaKind, FilingMode, Measure, Standard};
 use crate::vocab::vocabulary;
 
-/// A DGA obra code, `^O[BR]-\d{4}-\d+$` (S1's reading of Res. 2170 §5.2, [I]):
+/// A DGA obra code, `^O[BR]-\d{4}-\d+$` (S1's reading of Res. 2170 §5.2, \[I\]):
 /// `OB` captación or `OR` restitución, four digits of region and province,
 /// and a correlativo.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,7 +98,7 @@ vocabulary!(
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LevelSource {
     /// No level is filed (surface flowmeters; groundwater only for caudales
-    /// muy pequeños and aguas del minero, where `""` is allowed, §2.2 [I]).
+    /// muy pequeños and aguas del minero, where `""` is allowed, §2.2 \[I\]).
     None,
     /// A submerged sensor reporting the water column above it: nivel
     /// freático = sensor depth − water column (S2's `d3 − nivel`).
@@ -913,7 +913,7 @@ impl SmaSettings {
 pub struct FilingPolicy {
     /// Rejections before a slot fails (S1: 7).
     pub max_rejections: u32,
-    /// Delay after a rejection, ms (S1: 24 h, Res. 2170 §6.2 [I]).
+    /// Delay after a rejection, ms (S1: 24 h, Res. 2170 §6.2 \[I\]).
     pub rejection_retry_ms: i64,
     /// First delay after a transient failure, ms; doubled each time.
     pub transient_base_ms: i64,

@@ -1,14 +1,14 @@
 //! The SMA "Manual API REST – SMA v1.0" (Res. Ex. 254/2020, regulators.md §6).
 //!
-//! - **Authentication** [C]: `POST /api/v1/auth` with the credentials in the
+//! - **Authentication** \[C\]: `POST /api/v1/auth` with the credentials in the
 //!   body; the reply is a JWT valid 24 h, after which a new one must be
 //!   requested. The body `{"usuario","password"}` and the reply
-//!   `{"token": "…"}` are S2's [I]; a reply that is the bare token (or a JSON
+//!   `{"token": "…"}` are S2's \[I\]; a reply that is the bare token (or a JSON
 //!   string of it) is also read, since the manual says "the body is a JWT".
 //!   [`TokenCache`] renews the token a margin before its lifetime ends and
 //!   whenever a request is refused with 401.
-//! - **Data** [C]: `POST /api/v1/ufs/{uf}/procesos/{proceso}/registros` with
-//!   the token (`Authorization: Bearer`, S2 [I]). The body is a JSON array;
+//! - **Data** \[C\]: `POST /api/v1/ufs/{uf}/procesos/{proceso}/registros` with
+//!   the token (`Authorization: Bearer`, S2 \[I\]). The body is a JSON array;
 //!   every parameter of one timestamp must come in a single call, or the
 //!   API answers 400. One slot is one call:
 //!
@@ -22,7 +22,7 @@
 //!   truncated, everything else rounded; `estampaTiempo` is the slot's wall
 //!   time in the SMA zone, without offset (S2).
 //! - **Reply**: 200/201 with `IdVerificacion`, kept as the slot's folio
-//!   (S2 [I]); 401 → renew the token and send again; 5xx and timeouts →
+//!   (S2 \[I\]); 401 → renew the token and send again; 5xx and timeouts →
 //!   transient; other codes → a rejection. The SMA is not known to detect
 //!   duplicates, so a 2xx without `IdVerificacion` is held as accepted with a
 //!   finding rather than sent again.

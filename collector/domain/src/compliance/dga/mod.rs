@@ -5,9 +5,9 @@
 //! # Request
 //!
 //! `POST /api/v1/mediciones/subterraneas` (groundwater) or
-//! `POST /api/v1/mediciones/superficiales/flujometro` (surface flowmeter) [C],
+//! `POST /api/v1/mediciones/superficiales/flujometro` (surface flowmeter) \[C\],
 //! with headers `Content-Type: application/json`, `codigoObra` and
-//! `timeStampOrigen` [C], and the body:
+//! `timeStampOrigen` \[C\], and the body:
 //!
 //! ```json
 //! { "autenticacion": { "password": "…", "rutEmpresa": "76086428-5", "rutUsuario": "12345678-5" },
@@ -20,28 +20,28 @@
 //! a dot, totalizador whole m³ truncated, at most 15 characters; the date
 //! `YYYY-MM-DD` and the time `HH:mm:ss` are the slot's wall time in the
 //! filing zone. `nivelFreaticoDelPozo` is `""` where allowed (caudales muy
-//! pequeños, aguas del minero [I]); a Caudales Muy Pequeños slot, totaliser
+//! pequeños, aguas del minero \[I\]); a Caudales Muy Pequeños slot, totaliser
 //! only, also files `caudal` as `""` when no flow was measured (the
-//! reference is silent on an empty caudal: [X]).
+//! reference is silent on an empty caudal: \[X\]).
 //!
 //! # Reply ([`classify`])
 //!
 //! - `status "00"` with `data.numeroComprobante` → accepted with that folio
-//!   [C]. A `"00"` without a folio is treated as transient: the resend gets
+//!   \[C\]. A `"00"` without a folio is treated as transient: the resend gets
 //!   the duplicate reply below, which carries the folio.
 //! - `"Ya existe un registro en esa fecha, hora para la obra. Comprobante: X"`
-//!   (HTTP 400) → accepted with folio X [C]: the normal reply to a resend
+//!   (HTTP 400) → accepted with folio X \[C\]: the normal reply to a resend
 //!   after a timeout whose POST did arrive.
 //! - `"Usuario no es el informante registrado en la Obra"` (HTTP 400) → the
-//!   point's filing stops and an alarm is raised; never retried [C] (S2).
+//!   point's filing stops and an alarm is raised; never retried \[C\] (S2).
 //! - 5xx, 408, 429, timeouts and transport failures → transient, retried
 //!   with backoff.
-//! - Anything else → a rejection, retried once a day up to 7 times [I].
+//! - Anything else → a rejection, retried once a day up to 7 times \[I\].
 //!
 //! # Receipt lookup ([`receipt_request`], [`classify_receipt`])
 //!
 //! `GET /api/v1/mediciones/subterraneas?codigoObra=…&numeroComprobante=…`
-//! with only `Accept: application/json` (S1, [I]); the reply's
+//! with only `Accept: application/json` (S1, \[I\]); the reply's
 //! `fechaMedicion` comes back as `DD-MM-YYYY`, unlike the POST (S1 calls it
 //! a spec anomaly); both spellings are read. No lookup is known for surface
 //! flowmeters, so none is made.
