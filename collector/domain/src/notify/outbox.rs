@@ -267,7 +267,8 @@ impl Default for RateLimit {
 
 impl RateLimit {
     /// The earliest time a message of `severity` may be sent, given when the
-    /// same recipient's messages on the channel were sent (or claimed) lately.
+    /// same recipient's messages on the channel were delivered lately (failed
+    /// attempts never reached the person and do not count).
     #[must_use]
     pub fn next_allowed(&self, recent: &[UtcMillis], severity: Severity, now: UtcMillis) -> UtcMillis {
         if self.except_from.is_some_and(|e| severity >= e) {
@@ -302,8 +303,8 @@ pub enum Claim {
 }
 
 /// Claim a row for sending at `now` (see the module docs). `recent_sends`
-/// are the times of the recipient's messages on this channel sent or
-/// claimed within the rate-limit window.
+/// are the `sent_at` times of the recipient's messages on this channel
+/// within the rate-limit window.
 #[must_use]
 pub fn claim(
     row: &OutboxRow,
