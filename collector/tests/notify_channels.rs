@@ -6,9 +6,9 @@
 //! pure outbox rules driving the real senders on a virtual clock.
 //!
 //! The SMTP server is Python's aiosmtpd (`tests/support/smtp_sink.py`).
-//! Install it with `python3 -m pip install aiosmtpd==1.4.6` (CI does this in
-//! `.ci/run`); `CAUDAL_TEST_PYTHON` overrides the interpreter. Without it
-//! the e-mail tests fail, saying how to install it.
+//! Install it with `python3 -m pip install aiosmtpd==1.4.6` (CI must run
+//! that in `.ci/run` before the tests); `CAUDAL_TEST_PYTHON` overrides the
+//! interpreter. Without it the e-mail tests fail, saying how to install it.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -63,7 +63,6 @@ fn free_port() -> u16 {
 struct SmtpSink {
     child: tokio::process::Child,
     lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
-    port: u16,
 }
 
 enum SinkMode<'a> {
@@ -97,7 +96,6 @@ impl SmtpSink {
         let mut sink = SmtpSink {
             child,
             lines: BufReader::new(stdout).lines(),
-            port,
         };
         let ready = sink.next().await;
         assert_eq!(ready["ready"], port, "{ready}");

@@ -44,7 +44,6 @@ fn main() {
         handed += black_box(due).len();
     }
     let elapsed = t0.elapsed();
-    #[expect(clippy::cast_precision_loss, reason = "a printed figure")]
     let per_tick = elapsed.as_nanos() as f64 / ticks as f64;
     println!(
         "scheduler: 100 jobs, {ticks} ticks (1 s apart): {per_tick:.0} ns per tick, \

@@ -35,7 +35,8 @@ class Sink:
                 {
                     "mail_from": envelope.mail_from,
                     "rcpt_tos": envelope.rcpt_tos,
-                    "tls": session.ssl is not None,
+                    "tls": session.ssl is not None
+                    or server.transport.get_extra_info("ssl_object") is not None,
                     "subject": str(msg["subject"]),
                     "message_id": str(msg["message-id"]),
                     "date": str(msg["date"]),
