@@ -15,8 +15,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use caudal_collector::notify::channel::{
-    Channel, Channels, DeliveryOutcome, Envelope, SmsSender, SmsSettings, SmtpSecurity,
-    SmtpSender, SmtpSettings, TelegramSender, TelegramSettings, WebhookEndpoint, WebhookSender,
+    Channel, Channels, DeliveryOutcome, Envelope, SmsSender, SmsSettings, SmtpSecurity, SmtpSender,
+    SmtpSettings, TelegramSender, TelegramSettings, WebhookEndpoint, WebhookSender,
 };
 use caudal_collector_domain::notify::{
     AlarmFacts, ChannelKind, Claim, Coverage, Event, MergeDecision, OutboxRow, OutboxStatus,
@@ -282,9 +282,22 @@ async fn email_is_delivered_over_starttls_to_a_real_smtp_server_and_read_back() 
     assert_eq!(got["message_id"], "<caudal.7@caudal.example>");
     let text = got["text"].as_str().unwrap();
     assert!(text.contains("Valor: 3,20 m"), "{text}");
-    assert!(text.contains("Hora: 11/06/2026 13:00 (America/Santiago)"), "{text}");
-    assert!(got["html"].as_str().unwrap().contains("<th align=\"left\">Severidad</th>"));
-    assert!(got["date"].as_str().unwrap().contains("11 Jun 2026 17:01:00"));
+    assert!(
+        text.contains("Hora: 11/06/2026 13:00 (America/Santiago)"),
+        "{text}"
+    );
+    assert!(
+        got["html"]
+            .as_str()
+            .unwrap()
+            .contains("<th align=\"left\">Severidad</th>")
+    );
+    assert!(
+        got["date"]
+            .as_str()
+            .unwrap()
+            .contains("11 Jun 2026 17:01:00")
+    );
     sink.stop().await;
 }
 
@@ -294,7 +307,9 @@ async fn email_is_delivered_over_implicit_tls_and_plain() {
     let port = free_port();
     let mut tls = SmtpSink::start(port, SinkMode::Tls(&pki)).await;
     let sender = smtp(port, SmtpSecurity::Tls, Some(&pki.ca_pem));
-    let out = sender.send(&envelope(1, "a@example.cl", Lang::En), wall_now()).await;
+    let out = sender
+        .send(&envelope(1, "a@example.cl", Lang::En), wall_now())
+        .await;
     assert!(matches!(out, DeliveryOutcome::Delivered { .. }), "{out:?}");
     let got = tls.next().await;
     assert_eq!(got["tls"], true);
@@ -365,7 +380,10 @@ async fn webhooks_are_signed_and_the_receiver_verifies_the_hmac() {
         secret: secret.to_vec(),
     };
     let sender = WebhookSender::new(
-        vec![endpoint("scada", b"shared-secret"), endpoint("impostor", b"wrong")],
+        vec![
+            endpoint("scada", b"shared-secret"),
+            endpoint("impostor", b"wrong"),
+        ],
         Duration::from_secs(5),
     )
     .unwrap();
@@ -400,7 +418,11 @@ async fn webhooks_are_signed_and_the_receiver_verifies_the_hmac() {
         .await;
     assert!(matches!(out, DeliveryOutcome::Permanent { .. }), "{out:?}");
     assert_eq!(
-        state.rejected().iter().map(|(_, why)| why.as_str()).collect::<Vec<_>>(),
+        state
+            .rejected()
+            .iter()
+            .map(|(_, why)| why.as_str())
+            .collect::<Vec<_>>(),
         vec!["signature does not match", "stale timestamp"]
     );
     assert_eq!(state.deliveries().len(), 1);
@@ -467,7 +489,13 @@ async fn sms_reaches_the_gateway_stand_in_and_its_errors_are_classified() {
     ]);
     let out = sender.send(&env).await;
     assert!(
-        matches!(out, DeliveryOutcome::Retryable { retry_after_ms: Some(7_000), .. }),
+        matches!(
+            out,
+            DeliveryOutcome::Retryable {
+                retry_after_ms: Some(7_000),
+                ..
+            }
+        ),
         "{out:?}"
     );
     let out = sender.send(&env).await;
@@ -504,7 +532,9 @@ async fn telegram_reaches_the_bot_api_stand_in_and_handles_ok_false() {
     );
     let sent = state.sent();
     assert_eq!(sent[0].chat_id, "555");
-    assert!(sent[0].text.starts_with("[CRÍTICA] Alarma: Nivel bajo – P-01 (Fundo El Roble)\n\nAlarma activada: Nivel bajo\n"));
+    assert!(sent[0].text.starts_with(
+        "[CRÍTICA] Alarma: Nivel bajo – P-01 (Fundo El Roble)\n\nAlarma activada: Nivel bajo\n"
+    ));
 
     assert_eq!(
         bot.send(&envelope(32, "777", Lang::Es)).await,
@@ -554,7 +584,13 @@ struct Outbox {
 }
 
 impl Outbox {
-    fn enqueue(&mut self, event: &Event, subs: &[Subscription], people: &[Recipient], now: UtcMillis) {
+    fn enqueue(
+        &mut self,
+        event: &Event,
+        subs: &[Subscription],
+        people: &[Recipient],
+        now: UtcMillis,
+    ) {
         let routing = route(event, subs, people, now);
         assert!(routing.unroutable.is_empty(), "{:?}", routing.unroutable);
         for p in routing.planned {
@@ -599,7 +635,14 @@ impl Outbox {
                 Claim::NotDue => continue,
             };
             let (event, lang) = &self.envelopes[&row.id];
-            let env = Envelope::render(row.id, event, &row.address, *lang, Zone::SANTIAGO, row.merged);
+            let env = Envelope::render(
+                row.id,
+                event,
+                &row.address,
+                *lang,
+                Zone::SANTIAGO,
+                row.merged,
+            );
             let outcome = channels.send(row.channel, &env, now).await;
             if matches!(outcome, DeliveryOutcome::Delivered { .. }) {
                 self.recent.entry(key).or_default().push(now);
@@ -693,13 +736,23 @@ async fn receivers_that_are_down_for_a_while_get_every_message_exactly_once() {
         policy: RetryPolicy::default(),
         limit: RateLimit::default(),
     };
-    let rules = ["Nivel bajo", "Caudal sobre derecho", "Bomba detenida", "Sin datos"];
+    let rules = [
+        "Nivel bajo",
+        "Caudal sobre derecho",
+        "Bomba detenida",
+        "Sin datos",
+    ];
     for (k, rule) in rules.iter().enumerate() {
         let now = UtcMillis(t0.0 + i64::try_from(k).unwrap() * 1_000);
         outbox.enqueue(&alarm_event(rule, Severity::Major), &subs, &people, now);
     }
     // The first alarm flaps: an identical message merges into the pending row.
-    outbox.enqueue(&alarm_event(rules[0], Severity::Major), &subs, &people, UtcMillis(t0.0 + 5_000));
+    outbox.enqueue(
+        &alarm_event(rules[0], Severity::Major),
+        &subs,
+        &people,
+        UtcMillis(t0.0 + 5_000),
+    );
     assert_eq!(outbox.rows.len(), 16, "4 messages x 4 channels");
 
     let recover_at = UtcMillis(t0.0 + 5 * 60_000);
@@ -716,8 +769,15 @@ async fn receivers_that_are_down_for_a_while_get_every_message_exactly_once() {
         assert!(passes < 100, "the outbox does not drain");
         now = now.max(due);
         if now >= recover_at && servers.is_empty() {
-            servers.push(run_webhook(TcpListener::bind(web_addr).await.unwrap(), web.clone()).await);
-            servers.push(run_sms(TcpListener::bind(sms_addr).await.unwrap(), sms_state.clone()).await);
+            servers
+                .push(run_webhook(TcpListener::bind(web_addr).await.unwrap(), web.clone()).await);
+            servers.push(
+                run_sms(
+                    TcpListener::bind(sms_addr).await.unwrap(),
+                    sms_state.clone(),
+                )
+                .await,
+            );
             servers.push(run_telegram(TcpListener::bind(tg_addr).await.unwrap(), tg.clone()).await);
             sink = Some(SmtpSink::start(smtp_port, SinkMode::Plain).await);
         }
@@ -732,7 +792,11 @@ async fn receivers_that_are_down_for_a_while_get_every_message_exactly_once() {
         assert!(r.sent_at.unwrap() >= recover_at);
     }
     // Each receiver got each message exactly once.
-    let mut hooks: Vec<String> = web.deliveries().iter().map(|d| d.delivery_id.clone().unwrap()).collect();
+    let mut hooks: Vec<String> = web
+        .deliveries()
+        .iter()
+        .map(|d| d.delivery_id.clone().unwrap())
+        .collect();
     hooks.sort();
     let expected_hooks: Vec<String> = outbox
         .rows
@@ -755,16 +819,26 @@ async fn receivers_that_are_down_for_a_while_get_every_message_exactly_once() {
         let m = sink.next().await;
         ids.push(m["message_id"].as_str().unwrap().to_owned());
         if m["subject"].as_str().unwrap().contains("Nivel bajo") {
-            assert!(m["text"].as_str().unwrap().contains("Repetido 1 veces más"), "{m}");
+            assert!(
+                m["text"].as_str().unwrap().contains("Repetido 1 veces más"),
+                "{m}"
+            );
         }
     }
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 4, "four distinct e-mails");
-    assert_eq!(sink.stop().await, Vec::<serde_json::Value>::new(), "no fifth e-mail");
+    assert_eq!(
+        sink.stop().await,
+        Vec::<serde_json::Value>::new(),
+        "no fifth e-mail"
+    );
     for s in servers {
         s.stop().await;
     }
     let telegram_first = &tg.sent()[0].text;
-    assert!(telegram_first.contains("Repetido 1 veces más"), "{telegram_first}");
+    assert!(
+        telegram_first.contains("Repetido 1 veces más"),
+        "{telegram_first}"
+    );
 }

@@ -137,9 +137,7 @@ fn authorized(state: &SmsState, account: &str, headers: &HeaderMap) -> bool {
 
 fn is_e164(s: &str) -> bool {
     s.strip_prefix('+').is_some_and(|d| {
-        (2..=15).contains(&d.len())
-            && d.bytes().all(|b| b.is_ascii_digit())
-            && !d.starts_with('0')
+        (2..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
     })
 }
 
@@ -156,11 +154,7 @@ async fn create_message(
     };
     match fault {
         Some(SmsFault::TooManyRequests { retry_after_s }) => {
-            let mut r = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                20429,
-                "Too Many Requests",
-            );
+            let mut r = error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
             r.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 HeaderValue::from(retry_after_s),
@@ -168,7 +162,11 @@ async fn create_message(
             return r;
         }
         Some(SmsFault::Unavailable) => {
-            return error(StatusCode::SERVICE_UNAVAILABLE, 20503, "Service Unavailable");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                20503,
+                "Service Unavailable",
+            );
         }
         None => {}
     }
@@ -177,7 +175,11 @@ async fn create_message(
         return error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
     }
     let Some(to) = form.get("To").filter(|t| !t.is_empty()) else {
-        return error(StatusCode::BAD_REQUEST, 21604, "A 'To' phone number is required.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            21604,
+            "A 'To' phone number is required.",
+        );
     };
     if !is_e164(to) {
         return error(

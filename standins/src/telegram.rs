@@ -173,14 +173,26 @@ async fn method(
         }
     };
     let Some(chat_id) = params.get("chat_id") else {
-        return fail(StatusCode::BAD_REQUEST, "Bad Request: chat_id is empty", None);
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: chat_id is empty",
+            None,
+        );
     };
     let text = params.get("text").cloned().unwrap_or_default();
     if text.trim().is_empty() {
-        return fail(StatusCode::BAD_REQUEST, "Bad Request: message text is empty", None);
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message text is empty",
+            None,
+        );
     }
     if text.chars().count() > 4096 {
-        return fail(StatusCode::BAD_REQUEST, "Bad Request: message is too long", None);
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message is too long",
+            None,
+        );
     }
     let mut inner = state.lock();
     if !inner.chats.contains(chat_id) {
@@ -221,7 +233,9 @@ async fn method(
 /// `a=b&c=d` pairs (percent-decoded, `+` as space).
 fn serde_urlencoded_pairs(body: &[u8]) -> BTreeMap<String, String> {
     fn hex(b: u8) -> Option<u8> {
-        char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
     }
     fn decode(s: &str) -> String {
         let bytes = s.as_bytes();

@@ -164,7 +164,11 @@ async fn receive(
         .and_then(|s| s.strip_prefix("sha256="))
         .and_then(|h| hex::decode(h).ok())
     else {
-        return refuse(&state, StatusCode::UNAUTHORIZED, "missing or malformed signature");
+        return refuse(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            "missing or malformed signature",
+        );
     };
     let key = hmac::Key::new(hmac::HMAC_SHA256, &state.secret);
     let mut signed = Vec::with_capacity(body.len() + 12);

@@ -34,8 +34,7 @@ fn main() {
     }
     // 2026-04-04 12:00 UTC: the day includes Santiago's April DST change.
     let start = UtcMillis(1_775_304_000_000);
-    let mut scheduler =
-        caudal_collector_domain::jobs::Scheduler::new(&registry, start, |_| None);
+    let mut scheduler = caudal_collector_domain::jobs::Scheduler::new(&registry, start, |_| None);
     let ticks: i64 = 86_400;
     let t0 = Instant::now();
     let mut handed = 0usize;

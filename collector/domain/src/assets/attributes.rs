@@ -102,9 +102,9 @@ impl AttributeKey {
             AttributeKey::SensorDepthM => &[Well, LevelSensor],
             AttributeKey::PumpDepthM => &[Well, Pump],
             AttributeKey::RatedHeadM => &[Pump],
-            AttributeKey::RatedCurrentA | AttributeKey::RatedPowerKw | AttributeKey::RatedVoltageV => {
-                &[Pump, Motor]
-            }
+            AttributeKey::RatedCurrentA
+            | AttributeKey::RatedPowerKw
+            | AttributeKey::RatedVoltageV => &[Pump, Motor],
             AttributeKey::MeterDiameterMm => &[FlowMeter],
             AttributeKey::LevelSpanM => &[LevelSensor],
         }
@@ -169,7 +169,12 @@ impl Attributes {
     ///
     /// # Errors
     /// [`AttributeError::OutOfRange`], [`AttributeError::WrongKind`].
-    pub fn set(&mut self, kind: AssetKind, key: AttributeKey, value: f64) -> Result<(), AttributeError> {
+    pub fn set(
+        &mut self,
+        kind: AssetKind,
+        key: AttributeKey,
+        value: f64,
+    ) -> Result<(), AttributeError> {
         check(kind, key, value)?;
         self.0.insert(key, value);
         Ok(())
@@ -254,30 +259,59 @@ mod tests {
     #[test]
     fn typed_values_are_checked_with_their_units() {
         let mut a = Attributes::new();
-        a.set(AssetKind::Well, AttributeKey::WaterRightLs, 25.0).unwrap();
-        a.set(AssetKind::Well, AttributeKey::SensorDepthM, 0.0).unwrap();
+        a.set(AssetKind::Well, AttributeKey::WaterRightLs, 25.0)
+            .unwrap();
+        a.set(AssetKind::Well, AttributeKey::SensorDepthM, 0.0)
+            .unwrap();
         assert_eq!(
-            a.set(AssetKind::Well, AttributeKey::RatedFlowLs, 0.0).unwrap_err().to_string(),
+            a.set(AssetKind::Well, AttributeKey::RatedFlowLs, 0.0)
+                .unwrap_err()
+                .to_string(),
             "attribute `rated_flow_l_s` = 0 l/s is outside (0, 10000]"
         );
         assert_eq!(
-            a.set(AssetKind::Well, AttributeKey::RatedCurrentA, 40.0).unwrap_err().to_string(),
+            a.set(AssetKind::Well, AttributeKey::RatedCurrentA, 40.0)
+                .unwrap_err()
+                .to_string(),
             "attribute `rated_current_a` does not apply to a well (it applies to: pump, motor)"
         );
-        assert!(a.set(AssetKind::Other, AttributeKey::RatedCurrentA, 40.0).is_ok());
-        assert!(a.set(AssetKind::Motor, AttributeKey::RatedCurrentA, f64::NAN).is_err());
+        assert!(
+            a.set(AssetKind::Other, AttributeKey::RatedCurrentA, 40.0)
+                .is_ok()
+        );
+        assert!(
+            a.set(AssetKind::Motor, AttributeKey::RatedCurrentA, f64::NAN)
+                .is_err()
+        );
         assert_eq!(a.get(AttributeKey::WaterRightLs), Some(25.0));
     }
 
     #[test]
     fn text_form_round_trips() {
-        let a = Attributes::parse(AssetKind::Pump, "rated_flow_l_s=12,5; pump_depth_m = 80; rated_current_a=41.2").unwrap();
-        assert_eq!(a.to_text(), "rated_flow_l_s=12.5; pump_depth_m=80; rated_current_a=41.2");
-        assert_eq!(Attributes::parse(AssetKind::Pump, &a.to_text()).unwrap(), a);
-        assert_eq!(Attributes::parse(AssetKind::Pump, "").unwrap(), Attributes::new());
-        assert!(Attributes::parse(AssetKind::Pump, "flow=3").unwrap_err().to_string().starts_with("unknown attribute `flow` (one of: rated_flow_l_s, "));
+        let a = Attributes::parse(
+            AssetKind::Pump,
+            "rated_flow_l_s=12,5; pump_depth_m = 80; rated_current_a=41.2",
+        )
+        .unwrap();
         assert_eq!(
-            Attributes::parse(AssetKind::Pump, "rated_head_m=x").unwrap_err().to_string(),
+            a.to_text(),
+            "rated_flow_l_s=12.5; pump_depth_m=80; rated_current_a=41.2"
+        );
+        assert_eq!(Attributes::parse(AssetKind::Pump, &a.to_text()).unwrap(), a);
+        assert_eq!(
+            Attributes::parse(AssetKind::Pump, "").unwrap(),
+            Attributes::new()
+        );
+        assert!(
+            Attributes::parse(AssetKind::Pump, "flow=3")
+                .unwrap_err()
+                .to_string()
+                .starts_with("unknown attribute `flow` (one of: rated_flow_l_s, ")
+        );
+        assert_eq!(
+            Attributes::parse(AssetKind::Pump, "rated_head_m=x")
+                .unwrap_err()
+                .to_string(),
             "attribute `rated_head_m`: `x` is not a number"
         );
         assert_eq!(

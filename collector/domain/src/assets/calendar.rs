@@ -127,7 +127,7 @@ fn merge(mut v: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
     let mut out: Vec<(i64, i64)> = Vec::with_capacity(v.len());
     for (a, b) in v {
         match out.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            Some(last) if a <= last.1 => last.1 = std::cmp::max(last.1, b),
             _ => out.push((a, b)),
         }
     }
@@ -163,7 +163,11 @@ impl RequiredCalendar {
 
     /// The required intervals within `[from, to)`, sorted, disjoint and merged.
     #[must_use]
-    pub fn required_intervals(&self, from: UtcMillis, to: UtcMillis) -> Vec<(UtcMillis, UtcMillis)> {
+    pub fn required_intervals(
+        &self,
+        from: UtcMillis,
+        to: UtcMillis,
+    ) -> Vec<(UtcMillis, UtcMillis)> {
         if to <= from {
             return Vec::new();
         }
@@ -184,7 +188,10 @@ impl RequiredCalendar {
                                 .unwrap_or(NaiveTime::MIN);
                             self.zone.resolve(day.and_time(time)).0
                         };
-                        v.push((at(w.from_min).max(f), at(w.to_min).min(t)));
+                        v.push((
+                            std::cmp::max(at(w.from_min), f),
+                            std::cmp::min(at(w.to_min), t),
+                        ));
                     }
                     d += Duration::days(1);
                 }
@@ -192,7 +199,7 @@ impl RequiredCalendar {
             }
         };
         for e in &self.exceptions {
-            let span = (e.from.0.max(f), e.to.0.min(t));
+            let span = (std::cmp::max(e.from.0, f), std::cmp::min(e.to.0, t));
             if span.0 >= span.1 {
                 continue;
             }
@@ -263,7 +270,9 @@ impl RequiredCalendar {
 }
 
 fn rfc3339(t: UtcMillis) -> String {
-    crate::zone::to_datetime(t).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    crate::zone::to_datetime(t)
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 fn hhmm(min: u16) -> String {
@@ -394,7 +403,11 @@ mod tests {
     use crate::{DAY_MS, HOUR_MS};
 
     fn utc(s: &str) -> UtcMillis {
-        UtcMillis(chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis())
+        UtcMillis(
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .timestamp_millis(),
+        )
     }
 
     #[test]
@@ -416,12 +429,21 @@ mod tests {
         let to = utc("2026-01-19T00:00:00-03:00");
         assert_eq!(c.required_ms(from, to), (5 * 10 + 5) * HOUR_MS);
         let iv = c.required_intervals(from, to);
-        assert_eq!(iv[0], (utc("2026-01-12T08:00:00-03:00"), utc("2026-01-12T18:00:00-03:00")));
+        assert_eq!(
+            iv[0],
+            (
+                utc("2026-01-12T08:00:00-03:00"),
+                utc("2026-01-12T18:00:00-03:00")
+            )
+        );
         assert!(c.is_required(utc("2026-01-17T12:59:00-03:00")));
         assert!(!c.is_required(utc("2026-01-17T13:00:00-03:00")));
         // A window straddling the query bounds is clipped.
         assert_eq!(
-            c.required_ms(utc("2026-01-12T17:00:00-03:00"), utc("2026-01-13T09:00:00-03:00")),
+            c.required_ms(
+                utc("2026-01-12T17:00:00-03:00"),
+                utc("2026-01-13T09:00:00-03:00")
+            ),
             2 * HOUR_MS
         );
     }
@@ -437,7 +459,11 @@ mod tests {
         assert_eq!(day, 25 * HOUR_MS);
         // Saturday 2026-09-05 ends at the jump: 00:00 of the 6th is 01:00, 23 h.
         let short = c.required_ms(utc("2026-09-01T00:00:00Z"), utc("2026-09-08T00:00:00Z"));
-        assert_eq!(short, 24 * HOUR_MS, "the window ends at the first instant after the gap");
+        assert_eq!(
+            short,
+            24 * HOUR_MS,
+            "the window ends at the first instant after the gap"
+        );
     }
 
     #[test]
@@ -446,8 +472,16 @@ mod tests {
         assert_eq!(
             w,
             vec![
-                WeeklyWindow { day: Weekday::Fri, from_min: 1320, to_min: 1440 },
-                WeeklyWindow { day: Weekday::Sat, from_min: 0, to_min: 360 },
+                WeeklyWindow {
+                    day: Weekday::Fri,
+                    from_min: 1320,
+                    to_min: 1440
+                },
+                WeeklyWindow {
+                    day: Weekday::Sat,
+                    from_min: 0,
+                    to_min: 360
+                },
             ]
         );
         let c = RequiredCalendar {

@@ -182,7 +182,10 @@ pub fn check_bindings(run: Option<&RunSignal>, meters: &MeterBindings) -> Result
                 found: s.variable,
             });
         }
-        Some(RunSignal::MotorCurrent { series, threshold_a }) => {
+        Some(RunSignal::MotorCurrent {
+            series,
+            threshold_a,
+        }) => {
             if series.variable != Variable::MotorCurrent {
                 return Err(BindingError::WrongVariable {
                     what: "the motor-current run signal",
@@ -210,7 +213,12 @@ pub fn check_bindings(run: Option<&RunSignal>, meters: &MeterBindings) -> Result
         }
     }
     for (what, source, variable, name) in [
-        ("run-hours", &meters.run_hours, Variable::RunHours, "run_hours"),
+        (
+            "run-hours",
+            &meters.run_hours,
+            Variable::RunHours,
+            "run_hours",
+        ),
         ("starts", &meters.starts, Variable::Starts, "starts"),
     ] {
         match source {
@@ -320,7 +328,7 @@ pub fn run_intervals(
     let v = usable_sorted(samples);
     let mut out: Vec<RunInterval> = Vec::new();
     let mut push = |a: i64, b: i64, state: RunState| {
-        let (a, b) = (a.max(from.0), b.min(to.0));
+        let (a, b) = (std::cmp::max(a, from.0), std::cmp::min(b, to.0));
         if a >= b {
             return;
         }
@@ -343,7 +351,7 @@ pub fn run_intervals(
     }
     for (i, s) in relevant.iter().enumerate() {
         let next = relevant.get(i + 1).map_or(to.0, |n| n.time.0);
-        let held = next.min(s.time.0.saturating_add(rules.gap_timeout_ms));
+        let held = std::cmp::min(next, s.time.0.saturating_add(rules.gap_timeout_ms));
         let state = if signal.is_running(s.value) {
             RunState::Running
         } else {

@@ -31,7 +31,9 @@ struct Truth {
 fn truth(seed: u64, hours: i64) -> Truth {
     let mut x = seed;
     let mut next = |lo: i64, hi: i64| {
-        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         lo + i64::try_from((x >> 33) % u64::try_from(hi - lo).unwrap()).unwrap()
     };
     let end = hours * 3_600_000;
@@ -40,7 +42,7 @@ fn truth(seed: u64, hours: i64) -> Truth {
     while t < end {
         let run = next(5 * 60_000, 60 * 60_000);
         let stop = next(2 * 60_000, 30 * 60_000);
-        runs.push((t, (t + run).min(end)));
+        runs.push((t, std::cmp::min(t + run, end)));
         t += run + stop;
     }
     Truth { runs, end }
@@ -51,7 +53,10 @@ impl Truth {
         self.runs.iter().any(|(a, b)| t >= *a && t < *b)
     }
     fn run_ms_until(&self, t: i64) -> i64 {
-        self.runs.iter().map(|(a, b)| (b.min(&t) - a).max(0)).sum()
+        self.runs
+            .iter()
+            .map(|(a, b)| std::cmp::max(std::cmp::min(*b, t) - a, 0))
+            .sum()
     }
 }
 
@@ -67,7 +72,7 @@ fn meters_from_a_simulated_well_match_the_ground_truth() {
     while t < truth.end {
         state.push(s(t, if truth.running(t) { 1.0 } else { 0.0 }));
         // 12.5 l/s = 0.0125 litres per ms, whole pulses (litres) only.
-        pulses = pulses.max(truth.run_ms_until(t) * 125 / 10_000);
+        pulses = std::cmp::max(pulses, truth.run_ms_until(t) * 125 / 10_000);
         total.push(Sample {
             time: UtcMillis(t),
             value: pulses as f64 / 1000.0,
@@ -89,20 +94,32 @@ fn meters_from_a_simulated_well_match_the_ground_truth() {
     assert_eq!(seen.len(), truth.runs.len());
     for (i, (a, b)) in seen.iter().zip(&truth.runs) {
         assert!(i.from.0 >= *a && i.from.0 < a + P, "start {i:?} vs {a}");
-        assert!(i.to.0 >= (*b).min(truth.end) && i.to.0 < b + P, "end {i:?} vs {b}");
+        assert!(
+            i.to.0 >= std::cmp::min(*b, truth.end) && i.to.0 < b + P,
+            "end {i:?} vs {b}"
+        );
     }
     let err = (m.run_ms - truth.run_ms_until(truth.end)).abs();
-    assert!(err < P * i64::try_from(truth.runs.len()).unwrap(), "run time off by {err} ms");
+    assert!(
+        err < P * i64::try_from(truth.runs.len()).unwrap(),
+        "run time off by {err} ms"
+    );
     assert_eq!(m.no_data_ms, 0);
     // m³ to one pulse: the pulses counted up to the last sample.
     let v = counter_increase(&total, TotalKind::EpochCounter, from, to);
-    assert!((v.increase * 1000.0 - pulses as f64).abs() < 0.5, "{} vs {pulses}", v.increase);
+    assert!(
+        (v.increase * 1000.0 - pulses as f64).abs() < 0.5,
+        "{} vs {pulses}",
+        v.increase
+    );
     assert_eq!((v.resets, v.step_backs), (0, 0));
 }
 
 #[test]
 fn run_time_is_held_between_samples_and_cut_at_the_gap_timeout() {
-    let rules = RunRules { gap_timeout_ms: 60_000 };
+    let rules = RunRules {
+        gap_timeout_ms: 60_000,
+    };
     let samples = [s(0, 1.0), s(30_000, 1.0), s(600_000, 0.0), s(610_000, 1.0)];
     let iv = run_intervals(&samples, &pump(), UtcMillis(0), UtcMillis(640_000), rules);
     let got: Vec<(i64, i64, RunState)> = iv.iter().map(|i| (i.from.0, i.to.0, i.state)).collect();
@@ -118,18 +135,33 @@ fn run_time_is_held_between_samples_and_cut_at_the_gap_timeout() {
     let m = run_meter(&samples, &pump(), UtcMillis(0), UtcMillis(640_000), rules);
     assert_eq!(m.run_ms, 90_000 + 30_000);
     assert_eq!(m.no_data_ms, 510_000);
-    assert_eq!(m.starts, 1, "running before the gap and after it is not a start");
+    assert_eq!(
+        m.starts, 1,
+        "running before the gap and after it is not a start"
+    );
 }
 
 #[test]
 fn the_window_starts_with_the_state_of_the_sample_before_it() {
     let rules = RunRules::default();
     let samples = [s(0, 1.0), s(100_000, 1.0), s(200_000, 0.0)];
-    let m = run_meter(&samples, &pump(), UtcMillis(50_000), UtcMillis(250_000), rules);
+    let m = run_meter(
+        &samples,
+        &pump(),
+        UtcMillis(50_000),
+        UtcMillis(250_000),
+        rules,
+    );
     assert_eq!(m.run_ms, 150_000);
     assert_eq!(m.starts, 0);
     // Without any earlier sample, the start of the window is no data.
-    let m = run_meter(&samples[1..], &pump(), UtcMillis(50_000), UtcMillis(250_000), rules);
+    let m = run_meter(
+        &samples[1..],
+        &pump(),
+        UtcMillis(50_000),
+        UtcMillis(250_000),
+        rules,
+    );
     assert_eq!((m.run_ms, m.no_data_ms), (100_000, 50_000));
 }
 
@@ -150,8 +182,18 @@ fn motor_current_above_the_threshold_is_running() {
         threshold_a: 5.0,
     };
     let samples = [s(0, 0.2), s(10_000, 38.0), s(20_000, 5.0), s(30_000, 41.0)];
-    let m = run_meter(&samples, &signal, UtcMillis(0), UtcMillis(40_000), RunRules::default());
-    assert_eq!((m.run_ms, m.starts), (20_000, 2), "exactly 5 A is not running");
+    let m = run_meter(
+        &samples,
+        &signal,
+        UtcMillis(0),
+        UtcMillis(40_000),
+        RunRules::default(),
+    );
+    assert_eq!(
+        (m.run_ms, m.starts),
+        (20_000, 2),
+        "exactly 5 A is not running"
+    );
 }
 
 #[test]
@@ -175,26 +217,55 @@ fn a_new_epoch_counts_from_zero_and_a_totaliser_reset_from_zero() {
         segment,
     };
     // Epoch 1 ends at 5 m³; the agent's database is lost, epoch 2 restarts at 0.
-    let epochs = [seg(0, 0.0, 1), seg(10, 3.0, 1), seg(20, 5.0, 1), seg(30, 0.5, 2), seg(40, 2.0, 2)];
-    let v = counter_increase(&epochs, TotalKind::EpochCounter, UtcMillis(0), UtcMillis(50));
+    let epochs = [
+        seg(0, 0.0, 1),
+        seg(10, 3.0, 1),
+        seg(20, 5.0, 1),
+        seg(30, 0.5, 2),
+        seg(40, 2.0, 2),
+    ];
+    let v = counter_increase(
+        &epochs,
+        TotalKind::EpochCounter,
+        UtcMillis(0),
+        UtcMillis(50),
+    );
     assert!((v.increase - 7.0).abs() < 1e-12, "{v:?}");
     // Only the window's share: the sample before `from` is the baseline.
-    let v = counter_increase(&epochs, TotalKind::EpochCounter, UtcMillis(15), UtcMillis(50));
+    let v = counter_increase(
+        &epochs,
+        TotalKind::EpochCounter,
+        UtcMillis(15),
+        UtcMillis(50),
+    );
     assert!((v.increase - 4.0).abs() < 1e-12, "{v:?}");
 
     // A device totaliser: reset to near zero (flagged by the agent), and a
     // small step back that must not be counted twice.
-    let mut tot = vec![s(0, 1000.0), s(10, 1010.0), s(20, 4.0), s(30, 9.0), s(40, 8.5), s(50, 10.0)];
+    let mut tot = vec![
+        s(0, 1000.0),
+        s(10, 1010.0),
+        s(20, 4.0),
+        s(30, 9.0),
+        s(40, 8.5),
+        s(50, 10.0),
+    ];
     tot[2].quality = Quality::Suspect(Reason::TotalReset);
     let v = counter_increase(&tot, TotalKind::Totaliser, UtcMillis(0), UtcMillis(60));
-    assert!((v.increase - (10.0 + 4.0 + 5.0 + 1.0)).abs() < 1e-9, "{v:?}");
+    assert!(
+        (v.increase - (10.0 + 4.0 + 5.0 + 1.0)).abs() < 1e-9,
+        "{v:?}"
+    );
     assert_eq!((v.resets, v.step_backs), (1, 1));
 }
 
 #[test]
 fn bindings_are_checked() {
     let mut b = MeterBindings::default();
-    assert_eq!(check_bindings(None, &b), Err(BindingError::NoRunSignal("run-hours")));
+    assert_eq!(
+        check_bindings(None, &b),
+        Err(BindingError::NoRunSignal("run-hours"))
+    );
     assert!(check_bindings(Some(&pump()), &b).is_ok());
     b.volume = Some((series(Variable::Flow), TotalKind::Totaliser));
     assert!(check_bindings(Some(&pump()), &b).is_err());
@@ -204,7 +275,10 @@ fn bindings_are_checked() {
         series: series(Variable::MotorCurrent),
         threshold_a: 0.0,
     };
-    assert_eq!(check_bindings(Some(&bad), &b), Err(BindingError::Threshold(0.0)));
+    assert_eq!(
+        check_bindings(Some(&bad), &b),
+        Err(BindingError::Threshold(0.0))
+    );
     let wrong = RunSignal::PumpState(series(Variable::Flow));
     assert_eq!(
         check_bindings(Some(&wrong), &b).unwrap_err().to_string(),
@@ -224,7 +298,13 @@ fn meters_use_registers_when_bound() {
     let m = meters(
         None,
         &b,
-        |r| if r.variable == Variable::RunHours { &hours[..] } else { &starts[..] },
+        |r| {
+            if r.variable == Variable::RunHours {
+                &hours[..]
+            } else {
+                &starts[..]
+            }
+        },
         UtcMillis(0),
         UtcMillis(7_200_000),
         RunRules::default(),
@@ -255,7 +335,7 @@ proptest! {
             totals.push(Sample { time: UtcMillis(t), value: total, quality: Quality::Good, segment: 1 });
         }
         let (a, c) = (UtcMillis(0), UtcMillis(t + 1));
-        let b = UtcMillis(split.min(c.0));
+        let b = UtcMillis(std::cmp::min(split, c.0));
         let rules = RunRules { gap_timeout_ms: 60_000 };
         let whole = run_meter(&samples, &pump(), a, c, rules);
         let (x, y) = (run_meter(&samples, &pump(), a, b, rules), run_meter(&samples, &pump(), b, c, rules));

@@ -237,21 +237,18 @@ pub fn check_code(code: &str) -> Result<(), AssetError> {
 ///
 /// # Errors
 /// The first [`AssetError`].
-pub fn check_asset(
-    asset: &Asset,
-    point: Option<(SiteId, &str)>,
-) -> Result<(), AssetError> {
+pub fn check_asset(asset: &Asset, point: Option<(SiteId, &str)>) -> Result<(), AssetError> {
     check_code(&asset.code)?;
     if asset.name.trim().is_empty() {
         return Err(AssetError::EmptyName(asset.code.clone()));
     }
-    if let Some((site, code)) = point {
-        if site != asset.site {
-            return Err(AssetError::PointAtOtherSite {
-                asset: asset.code.clone(),
-                point: code.to_owned(),
-            });
-        }
+    if let Some((site, code)) = point
+        && site != asset.site
+    {
+        return Err(AssetError::PointAtOtherSite {
+            asset: asset.code.clone(),
+            point: code.to_owned(),
+        });
     }
     asset
         .attributes
@@ -260,11 +257,9 @@ pub fn check_asset(
             asset: asset.code.clone(),
             error,
         })?;
-    check_bindings(asset.run_signal.as_ref(), &asset.meters).map_err(|error| {
-        AssetError::Binding {
-            asset: asset.code.clone(),
-            error,
-        }
+    check_bindings(asset.run_signal.as_ref(), &asset.meters).map_err(|error| AssetError::Binding {
+        asset: asset.code.clone(),
+        error,
     })
 }
 
@@ -283,7 +278,9 @@ pub struct Hierarchy {
 
 impl Hierarchy {
     /// From `(id, code, site, parent)` of every stored asset.
-    pub fn new(assets: impl IntoIterator<Item = (AssetId, String, SiteId, Option<AssetId>)>) -> Hierarchy {
+    pub fn new(
+        assets: impl IntoIterator<Item = (AssetId, String, SiteId, Option<AssetId>)>,
+    ) -> Hierarchy {
         Hierarchy {
             nodes: assets
                 .into_iter()
@@ -468,18 +465,28 @@ mod tests {
             own.to_string(),
             "setting the parent of `P-101` to `P-101` would make a cycle: P-101 → P-101"
         );
-        assert!(h().check_parent(Some(AssetId(3)), "M-201", SiteId(1), Some(AssetId(4))).is_ok());
-        assert!(h().check_parent(None, "NEW", SiteId(1), Some(AssetId(3))).is_ok());
+        assert!(
+            h().check_parent(Some(AssetId(3)), "M-201", SiteId(1), Some(AssetId(4)))
+                .is_ok()
+        );
+        assert!(
+            h().check_parent(None, "NEW", SiteId(1), Some(AssetId(3)))
+                .is_ok()
+        );
     }
 
     #[test]
     fn parents_must_exist_at_the_same_site() {
         assert_eq!(
-            h().check_parent(None, "NEW", SiteId(1), Some(AssetId(5))).unwrap_err().to_string(),
+            h().check_parent(None, "NEW", SiteId(1), Some(AssetId(5)))
+                .unwrap_err()
+                .to_string(),
             "the parent `X-9` of `NEW` is at another site"
         );
         assert_eq!(
-            h().check_parent(None, "NEW", SiteId(1), Some(AssetId(99))).unwrap_err().to_string(),
+            h().check_parent(None, "NEW", SiteId(1), Some(AssetId(99)))
+                .unwrap_err()
+                .to_string(),
             "the parent `#99` of `NEW` does not exist"
         );
     }
@@ -491,7 +498,10 @@ mod tests {
             "asset `W-01` has children (P-101): move or delete them first"
         );
         assert!(h().check_delete(AssetId(3)).is_ok());
-        assert_eq!(h().check_delete(AssetId(42)), Err(AssetError::Unknown(AssetId(42))));
+        assert_eq!(
+            h().check_delete(AssetId(42)),
+            Err(AssetError::Unknown(AssetId(42)))
+        );
     }
 
     #[test]
@@ -507,7 +517,10 @@ mod tests {
             assert!(check_code(ok).is_ok(), "{ok}");
         }
         for bad in ["", "W 01", "pozo#1", &"x".repeat(65), "ñandú"] {
-            assert_eq!(check_code(bad), Err(AssetError::InvalidCode(bad.to_owned())));
+            assert_eq!(
+                check_code(bad),
+                Err(AssetError::InvalidCode(bad.to_owned()))
+            );
         }
     }
 }

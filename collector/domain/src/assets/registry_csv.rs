@@ -76,7 +76,10 @@ pub struct CodeBook {
 
 impl CodeBook {
     fn site(&self, code: &str) -> Option<SiteId> {
-        self.sites.iter().find(|(_, c)| c == code).map(|(id, _)| *id)
+        self.sites
+            .iter()
+            .find(|(_, c)| c == code)
+            .map(|(id, _)| *id)
     }
     fn site_code(&self, id: SiteId) -> String {
         self.sites
@@ -245,10 +248,7 @@ pub fn read_registry(
             return Err(vec![CsvError {
                 line: 1,
                 column: None,
-                message: format!(
-                    "the header must be `{}`",
-                    COLUMNS.join(",")
-                ),
+                message: format!("the header must be `{}`", COLUMNS.join(",")),
             }]);
         }
         Ok(false) => {
@@ -288,7 +288,11 @@ pub fn read_registry(
             errors.push(CsvError {
                 line,
                 column: None,
-                message: format!("has {} cells, the header has {}", record.len(), COLUMNS.len()),
+                message: format!(
+                    "has {} cells, the header has {}",
+                    record.len(),
+                    COLUMNS.len()
+                ),
             });
             continue;
         }
@@ -319,7 +323,10 @@ fn read_row(
             message,
         });
     };
-    let cell = |name: &str| r.get(COLUMNS.iter().position(|c| *c == name).unwrap_or(0)).unwrap_or("");
+    let cell = |name: &str| {
+        r.get(COLUMNS.iter().position(|c| *c == name).unwrap_or(0))
+            .unwrap_or("")
+    };
     let code = cell("code").to_owned();
     if let Err(e) = check_code(&code) {
         err("code", e.to_string());
@@ -335,7 +342,11 @@ fn read_row(
             format!(
                 "`{}` is not an asset kind (one of: {})",
                 cell("kind"),
-                AssetKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                AssetKind::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
     }
@@ -375,10 +386,14 @@ fn read_row(
             format!("`{}` is not a criticality (A, B or C)", cell("criticality")),
         );
     }
-    let weekly = parse_weekly(cell("calendar")).map_err(|e| err("calendar", e.to_string())).ok();
+    let weekly = parse_weekly(cell("calendar"))
+        .map_err(|e| err("calendar", e.to_string()))
+        .ok();
     let zone = match opt(cell("calendar_zone")) {
         None => Some(Zone::SANTIAGO),
-        Some(z) => Zone::parse(&z).map_err(|e| err("calendar_zone", e.to_string())).ok(),
+        Some(z) => Zone::parse(&z)
+            .map_err(|e| err("calendar_zone", e.to_string()))
+            .ok(),
     };
     let exceptions = parse_exceptions(cell("calendar_exceptions"))
         .map_err(|e| err("calendar_exceptions", e.to_string()))
@@ -407,7 +422,10 @@ fn read_row(
                         threshold_a,
                     })),
                     Err(_) => {
-                        err("run_signal", format!("`{th}` is not a current threshold in A"));
+                        err(
+                            "run_signal",
+                            format!("`{th}` is not a current threshold in A"),
+                        );
                         None
                     }
                 },
@@ -468,8 +486,10 @@ fn read_row(
             super::BindingError::NoRunSignal(_) => "starts",
             super::BindingError::Threshold(_) => "run_signal",
             super::BindingError::WrongVariable { what, .. } if what.contains("m³") => "volume",
-            super::BindingError::WrongVariable { what, .. } if what == "run-hours" => "run_hours",
-            super::BindingError::WrongVariable { what, .. } if what == "starts" => "starts",
+            super::BindingError::WrongVariable {
+                what: "run-hours", ..
+            } => "run_hours",
+            super::BindingError::WrongVariable { what: "starts", .. } => "starts",
             super::BindingError::WrongVariable { .. } => "run_signal",
         };
         errors.push(CsvError {
@@ -518,7 +538,8 @@ fn check_file_hierarchy(drafts: &[AssetDraft], existing: &[Asset], errors: &mut 
                 a.code.clone(),
                 (
                     a.site,
-                    a.parent.and_then(|p| stored.get(&p).map(|c| (*c).to_owned())),
+                    a.parent
+                        .and_then(|p| stored.get(&p).map(|c| (*c).to_owned())),
                     0,
                 ),
             )
@@ -539,7 +560,9 @@ fn check_file_hierarchy(drafts: &[AssetDraft], existing: &[Asset], errors: &mut 
         );
     }
     for d in drafts {
-        let Some(parent) = &d.parent_code else { continue };
+        let Some(parent) = &d.parent_code else {
+            continue;
+        };
         let Some((psite, _, _)) = graph.get(parent) else {
             errors.push(CsvError {
                 line: d.line,
@@ -552,7 +575,10 @@ fn check_file_hierarchy(drafts: &[AssetDraft], existing: &[Asset], errors: &mut 
             errors.push(CsvError {
                 line: d.line,
                 column: Some("parent"),
-                message: format!("the parent `{parent}` of `{}` is at another site", d.asset.code),
+                message: format!(
+                    "the parent `{parent}` of `{}` is at another site",
+                    d.asset.code
+                ),
             });
             continue;
         }
@@ -590,7 +616,10 @@ mod tests {
 
     fn book() -> CodeBook {
         CodeBook {
-            sites: vec![(SiteId(1), "EL-ROBLE".to_owned()), (SiteId(2), "LA-VEGA".to_owned())],
+            sites: vec![
+                (SiteId(1), "EL-ROBLE".to_owned()),
+                (SiteId(2), "LA-VEGA".to_owned()),
+            ],
             points: vec![
                 (PointId(10), SiteId(1), "P-01".to_owned()),
                 (PointId(20), SiteId(2), "P-02".to_owned()),
@@ -600,10 +629,16 @@ mod tests {
 
     fn registry() -> Vec<Asset> {
         let mut well_attrs = Attributes::new();
-        well_attrs.set(AssetKind::Well, AttributeKey::WaterRightLs, 25.0).unwrap();
-        well_attrs.set(AssetKind::Well, AttributeKey::SensorDepthM, 60.5).unwrap();
+        well_attrs
+            .set(AssetKind::Well, AttributeKey::WaterRightLs, 25.0)
+            .unwrap();
+        well_attrs
+            .set(AssetKind::Well, AttributeKey::SensorDepthM, 60.5)
+            .unwrap();
         let mut pump_attrs = Attributes::new();
-        pump_attrs.set(AssetKind::Pump, AttributeKey::RatedCurrentA, 41.2).unwrap();
+        pump_attrs
+            .set(AssetKind::Pump, AttributeKey::RatedCurrentA, 41.2)
+            .unwrap();
         let series = |v: Variable| SeriesRef {
             point: PointId(10),
             variable: v,
@@ -652,7 +687,8 @@ mod tests {
             calendar: RequiredCalendar {
                 weekly: parse_weekly("mon-fri 08:00-18:00").unwrap(),
                 zone: Zone::SANTIAGO,
-                exceptions: parse_exceptions("2026-09-18T00:00:00Z/2026-09-20T00:00:00Z off").unwrap(),
+                exceptions: parse_exceptions("2026-09-18T00:00:00Z/2026-09-20T00:00:00Z off")
+                    .unwrap(),
             },
             attributes: pump_attrs,
             run_signal: Some(RunSignal::MotorCurrent {
@@ -674,23 +710,37 @@ mod tests {
         let assets = registry();
         let text = write_registry(&assets, &book());
         assert!(text.starts_with("code,name,kind,site,point,parent,"));
-        assert!(text.contains("P-101,Bomba sumergible,pump,EL-ROBLE,P-01,W-01,"), "{text}");
+        assert!(
+            text.contains("P-101,Bomba sumergible,pump,EL-ROBLE,P-01,W-01,"),
+            "{text}"
+        );
         assert!(text.contains("motor_current@P-01>5.5"), "{text}");
         let drafts = read_registry(text.as_bytes(), &book(), &[]).unwrap();
         assert_eq!(drafts.len(), 2);
         for d in &drafts {
-            let mut expected = assets.iter().find(|a| a.code == d.asset.code).unwrap().clone();
+            let mut expected = assets
+                .iter()
+                .find(|a| a.code == d.asset.code)
+                .unwrap()
+                .clone();
             expected.id = AssetId(0);
             expected.parent = None;
             assert_eq!(d.asset, expected);
         }
-        assert_eq!(drafts[0].parent_code.as_deref(), Some("W-01"), "P-101 sorts first");
+        assert_eq!(
+            drafts[0].parent_code.as_deref(),
+            Some("W-01"),
+            "P-101 sorts first"
+        );
         assert_eq!(drafts[0].line, 2);
         // Exporting what was read gives the same text.
         let again: Vec<Asset> = drafts
             .iter()
             .enumerate()
-            .map(|(i, d)| Asset { id: AssetId(i64::try_from(i).unwrap() + 1), ..d.asset.clone() })
+            .map(|(i, d)| Asset {
+                id: AssetId(i64::try_from(i).unwrap() + 1),
+                ..d.asset.clone()
+            })
             .collect();
         let mut again = again;
         again[0].parent = Some(AssetId(2));
@@ -708,7 +758,13 @@ mod tests {
         }
         values
             .iter()
-            .map(|v| if v.contains(',') || v.contains('"') { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.clone() })
+            .map(|v| {
+                if v.contains(',') || v.contains('"') {
+                    format!("\"{}\"", v.replace('"', "\"\""))
+                } else {
+                    v.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join(",")
     }
@@ -727,12 +783,26 @@ mod tests {
         let rows = [
             row(&[("code", "A 1"), ("name", "x")]),
             row(&[("code", "A2"), ("name", "x"), ("kind", "pomp")]),
-            row(&[("code", "A3"), ("name", "x"), ("site", "NOPE"), ("criticality", "D")]),
+            row(&[
+                ("code", "A3"),
+                ("name", "x"),
+                ("site", "NOPE"),
+                ("criticality", "D"),
+            ]),
             row(&[("code", "A4"), ("name", "x"), ("point", "P-02")]),
-            row(&[("code", "A5"), ("name", "x"), ("attributes", "water_right_l_s=3")]),
+            row(&[
+                ("code", "A5"),
+                ("name", "x"),
+                ("attributes", "water_right_l_s=3"),
+            ]),
             row(&[("code", "A6"), ("name", "x"), ("run_signal", "flow@P-01")]),
             row(&[("code", "A7"), ("name", "x"), ("run_hours", "run_signal")]),
-            row(&[("code", "A8"), ("name", "x"), ("installed_on", "01/03/2019"), ("calendar", "lun 08:00-10:00")]),
+            row(&[
+                ("code", "A8"),
+                ("name", "x"),
+                ("installed_on", "01/03/2019"),
+                ("calendar", "lun 08:00-10:00"),
+            ]),
             row(&[("code", "A9"), ("name", "")]),
         ];
         assert_eq!(
@@ -763,18 +833,44 @@ mod tests {
             row(&[("code", "D"), ("name", "d2")]),
         ];
         let e = errors(&rows, &[]);
-        assert_eq!(e[0], "line 2, column \"parent\": setting the parent of `A` to `B` would make a cycle: A → B → C → A");
-        assert_eq!(e[3], "line 5, column \"parent\": the parent `ZZ` of `D` does not exist");
-        assert_eq!(e[4], "line 6, column \"code\": asset code `D` is already on line 5");
+        assert_eq!(
+            e[0],
+            "line 2, column \"parent\": setting the parent of `A` to `B` would make a cycle: A → B → C → A"
+        );
+        assert_eq!(
+            e[3],
+            "line 5, column \"parent\": the parent `ZZ` of `D` does not exist"
+        );
+        assert_eq!(
+            e[4],
+            "line 6, column \"code\": asset code `D` is already on line 5"
+        );
         // A stored asset can be a parent; a file row can re-parent a stored asset.
         let stored = registry();
-        let ok = [row(&[("code", "M-201"), ("name", "Motor"), ("kind", "motor"), ("parent", "P-101")])];
+        let ok = [row(&[
+            ("code", "M-201"),
+            ("name", "Motor"),
+            ("kind", "motor"),
+            ("parent", "P-101"),
+        ])];
         let text = format!("{}\n{}\n", COLUMNS.join(","), ok.join("\n"));
-        assert_eq!(read_registry(text.as_bytes(), &book(), &stored).unwrap()[0].parent_code.as_deref(), Some("P-101"));
-        let cyc = [row(&[("code", "W-01"), ("name", "Pozo"), ("kind", "well"), ("parent", "P-101")])];
+        assert_eq!(
+            read_registry(text.as_bytes(), &book(), &stored).unwrap()[0]
+                .parent_code
+                .as_deref(),
+            Some("P-101")
+        );
+        let cyc = [row(&[
+            ("code", "W-01"),
+            ("name", "Pozo"),
+            ("kind", "well"),
+            ("parent", "P-101"),
+        ])];
         assert_eq!(
             errors(&cyc, &stored),
-            vec!["line 2, column \"parent\": setting the parent of `W-01` to `P-101` would make a cycle: W-01 → P-101 → W-01"]
+            vec![
+                "line 2, column \"parent\": setting the parent of `W-01` to `P-101` would make a cycle: W-01 → P-101 → W-01"
+            ]
         );
     }
 
@@ -782,6 +878,9 @@ mod tests {
     fn a_wrong_header_is_refused() {
         let e = read_registry(b"code,name\nA,b\n", &book(), &[]).unwrap_err();
         assert_eq!(e[0].line, 1);
-        assert!(e[0].to_string().starts_with("line 1: the header must be `code,name,kind,"));
+        assert!(
+            e[0].to_string()
+                .starts_with("line 1: the header must be `code,name,kind,")
+        );
     }
 }

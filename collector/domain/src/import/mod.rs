@@ -200,7 +200,10 @@ impl std::fmt::Display for Problem {
                 "`{s}` has no UTC offset (write it as 2026-06-11T13:00:00-04:00)"
             ),
             Problem::BadDate(s) => {
-                write!(f, "`{s}` is not a date (DD/MM/YYYY, DD-MM-YYYY or YYYY-MM-DD)")
+                write!(
+                    f,
+                    "`{s}` is not a date (DD/MM/YYYY, DD-MM-YYYY or YYYY-MM-DD)"
+                )
             }
             Problem::BadHour(s) => write!(f, "`{s}` is not a time of day (HH:MM or HH:MM:SS)"),
             Problem::UnknownVariable(s) => {
@@ -379,7 +382,11 @@ pub fn parse(input: &[u8], options: &ImportOptions) -> Result<Parsed, ImportErro
     let Some(header_line) = text.lines().find(|l| !l.trim().is_empty()) else {
         return Err(ImportError::Empty);
     };
-    let delimiter = if header_line.contains(';') { b';' } else { b',' };
+    let delimiter = if header_line.contains(';') {
+        b';'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -443,7 +450,14 @@ pub fn parse(input: &[u8], options: &ImportOptions) -> Result<Parsed, ImportErro
             Format::Plain => plain_row(&record, line, &mut c),
             Format::DgaMee => {
                 let before = c.rows.len();
-                dga_row(&record, line, options, &mut obra, &mut first_level_line, &mut c);
+                dga_row(
+                    &record,
+                    line,
+                    options,
+                    &mut obra,
+                    &mut first_level_line,
+                    &mut c,
+                );
                 if c.rows.len() == before && c.bad_lines.last() != Some(&line) {
                     empty_rows += 1;
                 }
@@ -459,9 +473,7 @@ pub fn parse(input: &[u8], options: &ImportOptions) -> Result<Parsed, ImportErro
         c.rows.retain(|r| !bad.contains(&r.line));
     }
     // Sort, collapse identical duplicates, report conflicts.
-    c.rows.sort_by(|a, b| {
-        (a.time, a.variable, a.line).cmp(&(b.time, b.variable, b.line))
-    });
+    c.rows.sort_by_key(|a| (a.time, a.variable, a.line));
     let mut out: Vec<ImportRow> = Vec::with_capacity(c.rows.len());
     let mut duplicates = 0;
     let mut conflicts: Vec<(u64, Problem)> = Vec::new();
@@ -524,7 +536,11 @@ fn plain_row(record: &csv::StringRecord, line: u64, c: &mut Collector) {
     };
     let v = match Variable::parse(variable) {
         Some(Variable::Pulses) => {
-            c.error(line, Some("variable"), Problem::NotImportable(Variable::Pulses));
+            c.error(
+                line,
+                Some("variable"),
+                Problem::NotImportable(Variable::Pulses),
+            );
             ok = false;
             None
         }

@@ -50,7 +50,11 @@ pub fn parse_decimal(s: &str) -> Result<f64, NumberError> {
         b'+' => ("", &s[1..]),
         _ => ("", s),
     };
-    if body.is_empty() || !body.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b',') {
+    if body.is_empty()
+        || !body
+            .bytes()
+            .all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
+    {
         return Err(NumberError::Invalid);
     }
     let last_dot = body.rfind('.');
@@ -96,7 +100,11 @@ pub fn parse_decimal(s: &str) -> Result<f64, NumberError> {
     }
     let text = format!(
         "{sign}{}.{}",
-        if int_digits.is_empty() { "0" } else { &int_digits },
+        if int_digits.is_empty() {
+            "0"
+        } else {
+            &int_digits
+        },
         if frac.is_empty() { "0" } else { frac }
     );
     text.parse::<f64>()

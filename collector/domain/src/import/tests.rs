@@ -5,12 +5,17 @@ fn utc(s: &str) -> UtcMillis {
 }
 
 fn rows(p: &Parsed) -> Vec<(UtcMillis, Variable, f64)> {
-    p.rows.iter().map(|r| (r.time, r.variable, r.value)).collect()
+    p.rows
+        .iter()
+        .map(|r| (r.time, r.variable, r.value))
+        .collect()
 }
 
 fn bad(input: &str, options: &ImportOptions) -> Vec<String> {
     match parse(input.as_bytes(), options) {
-        Err(ImportError::BadRows { errors, .. }) => errors.iter().map(ToString::to_string).collect(),
+        Err(ImportError::BadRows { errors, .. }) => {
+            errors.iter().map(ToString::to_string).collect()
+        }
         other => panic!("expected bad rows, got {other:?}"),
     }
 }
@@ -85,7 +90,8 @@ fn the_dga_zone_can_be_santiago_civil_time() {
 
 #[test]
 fn dga_levels_need_a_choice_of_meaning() {
-    let input = format!("{DGA_HEADER}OB-1,15/01/2026,12:00,1,2,\nOB-1,15/01/2026,13:00,1,3,\"9,5\"\n");
+    let input =
+        format!("{DGA_HEADER}OB-1,15/01/2026,12:00,1,2,\nOB-1,15/01/2026,13:00,1,3,\"9,5\"\n");
     assert_eq!(
         parse(input.as_bytes(), &ImportOptions::default()),
         Err(ImportError::WaterTableUnspecified { line: 3 })
@@ -131,7 +137,10 @@ fn bad_rows_are_named_by_line_and_column_and_nothing_is_imported() {
         ..ImportOptions::default()
     };
     let p = parse(input.as_bytes(), &skip).unwrap();
-    assert_eq!(rows(&p), vec![(utc("2026-06-11T17:00:00Z"), Variable::Flow, 1.0)]);
+    assert_eq!(
+        rows(&p),
+        vec![(utc("2026-06-11T17:00:00Z"), Variable::Flow, 1.0)]
+    );
     assert_eq!(p.skipped_total, 7);
     assert_eq!(p.skipped.len(), 7);
 }
@@ -202,9 +211,18 @@ fn duplicates_collapse_and_conflicts_are_errors() {
 #[test]
 fn an_unknown_header_is_refused_naming_both_formats() {
     let e = parse(b"fecha,caudal\n1,2\n", &ImportOptions::default()).unwrap_err();
-    assert!(e.to_string().starts_with("line 1: unknown header `fecha,caudal`: expected `time,variable,value`"));
-    assert_eq!(parse(b"", &ImportOptions::default()), Err(ImportError::Empty));
-    assert_eq!(parse(b"\n \n", &ImportOptions::default()), Err(ImportError::Empty));
+    assert!(
+        e.to_string()
+            .starts_with("line 1: unknown header `fecha,caudal`: expected `time,variable,value`")
+    );
+    assert_eq!(
+        parse(b"", &ImportOptions::default()),
+        Err(ImportError::Empty)
+    );
+    assert_eq!(
+        parse(b"\n \n", &ImportOptions::default()),
+        Err(ImportError::Empty)
+    );
 }
 
 #[test]
@@ -218,7 +236,10 @@ fn excel_exports_with_semicolons_bom_and_latin1_are_read() {
     assert_eq!(p.rows[0].value, 12.5);
     assert_eq!(p.rows[1].value, 1.234, "a single dot is a decimal point");
     let bom = b"\xEF\xBB\xBFtime;variable;value\n2026-03-01T12:00:00-03:00;flow;12,5\n";
-    assert_eq!(parse(bom, &ImportOptions::default()).unwrap().rows[0].value, 12.5);
+    assert_eq!(
+        parse(bom, &ImportOptions::default()).unwrap().rows[0].value,
+        12.5
+    );
 }
 
 #[test]
@@ -229,10 +250,18 @@ fn re_parsing_is_deterministic_whatever_the_line_order() {
         "2026-06-11T12:00:00-04:00,total,9",
         "2026-06-11T14:00:00-04:00,level,3.5",
     ];
-    let a = parse(format!("time,variable,value\n{}\n", lines.join("\n")).as_bytes(), &ImportOptions::default()).unwrap();
+    let a = parse(
+        format!("time,variable,value\n{}\n", lines.join("\n")).as_bytes(),
+        &ImportOptions::default(),
+    )
+    .unwrap();
     let mut rev = lines;
     rev.reverse();
-    let b = parse(format!("time,variable,value\n{}\n", rev.join("\n")).as_bytes(), &ImportOptions::default()).unwrap();
+    let b = parse(
+        format!("time,variable,value\n{}\n", rev.join("\n")).as_bytes(),
+        &ImportOptions::default(),
+    )
+    .unwrap();
     assert_eq!(rows(&a), rows(&b));
     let grouped = by_variable(&a.rows);
     assert_eq!(grouped[&Variable::Total].len(), 2);

@@ -326,8 +326,7 @@ pub fn give_up(row: &RunRow, now: UtcMillis, policy: LeasePolicy) -> Option<RunR
         finished_at: Some(now),
         error: Some(format!(
             "{LEASE_EXPIRED} (attempt {} of {})",
-            row.attempts,
-            policy.max_attempts
+            row.attempts, policy.max_attempts
         )),
         ..row.clone()
     })
@@ -384,9 +383,7 @@ mod tests {
         assert_eq!(failed.status, RunStatus::Failed);
         assert_eq!(
             failed.error.as_deref(),
-            Some(
-                "lease expired: the replica running it stopped renewing (attempt 2 of 2)"
-            )
+            Some("lease expired: the replica running it stopped renewing (attempt 2 of 2)")
         );
         assert_eq!(give_up(&failed, UtcMillis(40_000), P), None);
     }

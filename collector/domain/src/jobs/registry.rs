@@ -291,13 +291,13 @@ impl JobRegistry {
         if self.jobs.contains_key(&spec.name) {
             return Err(JobError::Duplicate(spec.name.to_string()));
         }
-        if spec.schedule.is_some() {
-            if let Some(p) = spec.params.iter().find(|p| p.default.is_none()) {
-                return Err(JobError::MissingParam {
-                    job: spec.name.to_string(),
-                    param: p.name.clone(),
-                });
-            }
+        if spec.schedule.is_some()
+            && let Some(p) = spec.params.iter().find(|p| p.default.is_none())
+        {
+            return Err(JobError::MissingParam {
+                job: spec.name.to_string(),
+                param: p.name.clone(),
+            });
         }
         self.jobs.insert(spec.name.clone(), spec);
         Ok(())
@@ -407,7 +407,7 @@ impl Scheduler {
                     due,
                 });
             }
-            e.next = e.schedule.next_after(e.after.max(now));
+            e.next = e.schedule.next_after(std::cmp::max(e.after, now));
         }
         out
     }
@@ -415,11 +415,11 @@ impl Scheduler {
     /// Another replica recorded a later scheduled time for a job (read from
     /// the history): do not hand out anything up to it.
     pub fn observe(&mut self, job: &str, scheduled_at: UtcMillis) {
-        if let Some(e) = self.entries.iter_mut().find(|e| e.name.as_str() == job) {
-            if scheduled_at > e.after {
-                e.after = scheduled_at;
-                e.next = e.schedule.next_after(scheduled_at);
-            }
+        if let Some(e) = self.entries.iter_mut().find(|e| e.name.as_str() == job)
+            && scheduled_at > e.after
+        {
+            e.after = scheduled_at;
+            e.next = e.schedule.next_after(scheduled_at);
         }
     }
 

@@ -184,10 +184,8 @@ impl Schedule {
         };
         let earlier = self.times_between(after, latest, MISSED_COUNT_CAP as usize + 1);
         // `earlier` ends with `latest` itself.
-        let missed =
-            u32::try_from(earlier.len().saturating_sub(1)).map_or(MISSED_COUNT_CAP, |n| {
-                n.min(MISSED_COUNT_CAP)
-            });
+        let missed = u32::try_from(earlier.len().saturating_sub(1))
+            .map_or(MISSED_COUNT_CAP, |n| std::cmp::min(n, MISSED_COUNT_CAP));
         match catch_up {
             CatchUp::Skip { grace_ms } if now.0 - latest.0 > grace_ms => Due {
                 run: None,
@@ -298,7 +296,10 @@ mod tests {
     fn a_bad_expression_is_refused_naming_it() {
         let e = Schedule::parse("61 * * * *", Zone::SANTIAGO).unwrap_err();
         assert_eq!(e.expr, "61 * * * *");
-        assert!(e.to_string().starts_with("invalid cron expression `61 * * * *`"));
+        assert!(
+            e.to_string()
+                .starts_with("invalid cron expression `61 * * * *`")
+        );
         assert!(Schedule::parse("every day", Zone::SANTIAGO).is_err());
     }
 

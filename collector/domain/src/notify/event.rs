@@ -207,9 +207,7 @@ impl Event {
             Payload::AlarmRaised(a) | Payload::AlarmCleared(a) => a.severity,
             Payload::AlarmEscalated { alarm, .. } => alarm.severity,
             Payload::WorkOrderAssigned(_) => Severity::Minor,
-            Payload::ComplianceDailyReport(_) | Payload::WeeklyReport(_) => {
-                Severity::Indeterminate
-            }
+            Payload::ComplianceDailyReport(_) | Payload::WeeklyReport(_) => Severity::Indeterminate,
             Payload::JobFailed(_) => Severity::Major,
         };
         Event {

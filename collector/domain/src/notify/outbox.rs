@@ -88,11 +88,9 @@ impl RetryPolicy {
     /// Wait after failed attempt `attempt` (1-based).
     #[must_use]
     pub fn backoff_ms(&self, attempt: u32) -> i64 {
-        let shift = attempt.saturating_sub(1).min(40);
-        self.base_ms
-            .saturating_mul(1_i64 << shift)
-            .min(self.cap_ms)
-            .max(0)
+        let shift = std::cmp::min(attempt.saturating_sub(1), 40);
+        let wait = std::cmp::min(self.base_ms.saturating_mul(1_i64 << shift), self.cap_ms);
+        std::cmp::max(wait, 0)
     }
 }
 
@@ -144,9 +142,13 @@ impl OutboxStatus {
     /// Parse [`OutboxStatus::as_str`].
     #[must_use]
     pub fn parse(s: &str) -> Option<OutboxStatus> {
-        [OutboxStatus::Pending, OutboxStatus::Sent, OutboxStatus::Dead]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            OutboxStatus::Pending,
+            OutboxStatus::Sent,
+            OutboxStatus::Dead,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }
 
@@ -197,7 +199,7 @@ impl OutboxRow {
             created_at: now,
             status: OutboxStatus::Pending,
             attempts: 0,
-            next_attempt_at: planned.not_before.max(now),
+            next_attempt_at: std::cmp::max(planned.not_before, now),
             merged: 0,
             last_error: None,
             receipt: None,
@@ -270,7 +272,12 @@ impl RateLimit {
     /// same recipient's messages on the channel were delivered lately (failed
     /// attempts never reached the person and do not count).
     #[must_use]
-    pub fn next_allowed(&self, recent: &[UtcMillis], severity: Severity, now: UtcMillis) -> UtcMillis {
+    pub fn next_allowed(
+        &self,
+        recent: &[UtcMillis],
+        severity: Severity,
+        now: UtcMillis,
+    ) -> UtcMillis {
         if self.except_from.is_some_and(|e| severity >= e) {
             return now;
         }
@@ -287,7 +294,7 @@ impl RateLimit {
         in_window.sort_unstable();
         // The window admits one more once the oldest `len - max + 1` have left it.
         let leaving = in_window[in_window.len() - max];
-        UtcMillis(leaving.saturating_add(self.per_ms).max(now.0))
+        UtcMillis(std::cmp::max(leaving.saturating_add(self.per_ms), now.0))
     }
 }
 
@@ -359,17 +366,13 @@ pub fn after_attempt(
             if row.attempts >= policy.max_attempts.get() {
                 OutboxRow {
                     status: OutboxStatus::Dead,
-                    last_error: Some(format!(
-                        "{error} (gave up after {} attempts)",
-                        row.attempts
-                    )),
+                    last_error: Some(format!("{error} (gave up after {} attempts)", row.attempts)),
                     next_attempt_at: now,
                     ..row.clone()
                 }
             } else {
-                let wait = policy
-                    .backoff_ms(row.attempts)
-                    .max(retry_after_ms.unwrap_or(0));
+                let wait =
+                    std::cmp::max(policy.backoff_ms(row.attempts), retry_after_ms.unwrap_or(0));
                 OutboxRow {
                     last_error: Some(error.clone()),
                     next_attempt_at: UtcMillis(now.0.saturating_add(wait)),
@@ -476,7 +479,10 @@ mod tests {
             if r.status == OutboxStatus::Dead {
                 break;
             }
-            assert_eq!(claim(&r, UtcMillis(r.next_attempt_at.0 - 1), &[], &limit, &p), Claim::NotDue);
+            assert_eq!(
+                claim(&r, UtcMillis(r.next_attempt_at.0 - 1), &[], &limit, &p),
+                Claim::NotDue
+            );
             now = r.next_attempt_at;
         }
         assert_eq!(tries, vec![0, 30_000, 90_000]);
@@ -547,13 +553,23 @@ mod tests {
         let now = UtcMillis(20 * MINUTE_MS);
         let mut pending = row(15 * MINUTE_MS);
         pending.id = 7;
-        assert_eq!(merge(&[pending.clone()], now, &p), MergeDecision::IntoPending(7));
+        assert_eq!(
+            merge(&[pending.clone()], now, &p),
+            MergeDecision::IntoPending(7)
+        );
         let mut sent = pending.clone();
         sent.status = OutboxStatus::Sent;
-        assert_eq!(merge(&[sent.clone()], now, &p), MergeDecision::Suppressed(7));
+        assert_eq!(
+            merge(&[sent.clone()], now, &p),
+            MergeDecision::Suppressed(7)
+        );
         let mut old = pending.clone();
         old.created_at = UtcMillis(5 * MINUTE_MS);
-        assert_eq!(merge(&[old], now, &p), MergeDecision::New, "outside the window");
+        assert_eq!(
+            merge(&[old], now, &p),
+            MergeDecision::New,
+            "outside the window"
+        );
         let mut dead = pending;
         dead.status = OutboxStatus::Dead;
         assert_eq!(merge(&[dead], now, &p), MergeDecision::New);
@@ -569,7 +585,10 @@ mod tests {
         };
         let sends = [UtcMillis(10_000), UtcMillis(20_000), UtcMillis(30_000)];
         let now = UtcMillis(40_000);
-        assert_eq!(limit.next_allowed(&sends, Severity::Major, now), UtcMillis(70_000));
+        assert_eq!(
+            limit.next_allowed(&sends, Severity::Major, now),
+            UtcMillis(70_000)
+        );
         assert_eq!(limit.next_allowed(&sends, Severity::Critical, now), now);
         assert_eq!(limit.next_allowed(&sends[..2], Severity::Major, now), now);
         let p = RetryPolicy::default();
@@ -632,7 +651,7 @@ mod tests {
                     Claim::NotDue => {}
                     Claim::Deferred(_) => prop_assert!(false, "no rate limit in play"),
                 }
-                now = UtcMillis(r.next_attempt_at.0.max(now.0) + 1);
+                now = UtcMillis(std::cmp::max(r.next_attempt_at.0, now.0) + 1);
                 prop_assert!(r.attempts <= 5);
                 prop_assert!(delivered <= 1);
             }

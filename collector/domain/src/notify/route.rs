@@ -153,7 +153,7 @@ impl QuietHours {
             None
         };
         match end_date {
-            Some(d) => zone.resolve(d.and_time(self.to)).max(now),
+            Some(d) => std::cmp::max(zone.resolve(d.and_time(self.to)), now),
             None => now,
         }
     }
@@ -373,7 +373,10 @@ mod tests {
             UtcMillis(0),
         );
         s.kind = None;
-        assert!(!s.matches(&job), "no place: only unrestricted subscriptions");
+        assert!(
+            !s.matches(&job),
+            "no place: only unrestricted subscriptions"
+        );
         assert!(Subscription::everything(UserId(1), Target::Email).matches(&job));
     }
 
@@ -422,9 +425,14 @@ mod tests {
         p.coverage = Coverage::Sites([SiteId(2)].into());
         let subs = vec![Subscription::everything(UserId(1), Target::Email)];
         assert!(
-            route(&alarm(Severity::Critical, 1, 1), &subs, &[p.clone()], UtcMillis(0))
-                .planned
-                .is_empty()
+            route(
+                &alarm(Severity::Critical, 1, 1),
+                &subs,
+                &[p.clone()],
+                UtcMillis(0)
+            )
+            .planned
+            .is_empty()
         );
         assert_eq!(
             route(&alarm(Severity::Critical, 2, 1), &subs, &[p], UtcMillis(0))

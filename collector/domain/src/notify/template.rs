@@ -118,7 +118,10 @@ fn place(a: &AlarmFacts) -> String {
 
 fn alarm_lines(a: &AlarmFacts, zone: Zone, lang: Lang) -> Vec<(&'static str, String)> {
     let mut l = vec![
-        (tr(lang, "Severidad", "Severity"), a.severity.label(lang).to_owned()),
+        (
+            tr(lang, "Severidad", "Severity"),
+            a.severity.label(lang).to_owned(),
+        ),
         (tr(lang, "Sitio", "Site"), a.site.clone()),
     ];
     if let Some(p) = &a.point {
@@ -128,7 +131,10 @@ fn alarm_lines(a: &AlarmFacts, zone: Zone, lang: Lang) -> Vec<(&'static str, Str
         l.push((tr(lang, "Activo", "Asset"), x.clone()));
     }
     if let Some((v, unit)) = &a.value {
-        l.push((tr(lang, "Valor", "Value"), format!("{} {unit}", number(*v, 2, lang))));
+        l.push((
+            tr(lang, "Valor", "Value"),
+            format!("{} {unit}", number(*v, 2, lang)),
+        ));
     }
     l.push((tr(lang, "Hora", "Time"), time(a.at, zone, lang)));
     l
@@ -148,7 +154,11 @@ fn doc(payload: &Payload, lang: Lang, zone: Zone) -> Doc {
                 a.rule,
                 place(a)
             ),
-            heading: format!("{}: {}", tr(lang, "Alarma activada", "Alarm raised"), a.rule),
+            heading: format!(
+                "{}: {}",
+                tr(lang, "Alarma activada", "Alarm raised"),
+                a.rule
+            ),
             lines: alarm_lines(a, zone, lang),
             link: a.link.clone(),
         },
@@ -219,8 +229,12 @@ fn doc(payload: &Payload, lang: Lang, zone: Zone) -> Doc {
                     tr(lang, "asignada", "assigned"),
                     w.title
                 ),
-                heading: tr(lang, "Se le asignó una orden de trabajo", "A work order was assigned to you")
-                    .to_owned(),
+                heading: tr(
+                    lang,
+                    "Se le asignó una orden de trabajo",
+                    "A work order was assigned to you",
+                )
+                .to_owned(),
                 lines,
                 link: w.link.clone(),
             }
@@ -245,8 +259,14 @@ fn doc(payload: &Payload, lang: Lang, zone: Zone) -> Doc {
             ),
             lines: vec![
                 (tr(lang, "Sitio", "Site"), c.site.clone()),
-                (tr(lang, "Envíos esperados", "Filings due"), c.due.to_string()),
-                (tr(lang, "Confirmados", "Confirmed"), c.confirmed.to_string()),
+                (
+                    tr(lang, "Envíos esperados", "Filings due"),
+                    c.due.to_string(),
+                ),
+                (
+                    tr(lang, "Confirmados", "Confirmed"),
+                    c.confirmed.to_string(),
+                ),
                 (tr(lang, "Pendientes", "Pending"), c.pending.to_string()),
                 (
                     tr(lang, "Rechazados o con error", "Rejected or in error"),
@@ -278,8 +298,14 @@ fn doc(payload: &Payload, lang: Lang, zone: Zone) -> Doc {
                     ),
                 ),
                 (tr(lang, "Fallas", "Failures"), w.failures.to_string()),
-                (tr(lang, "OT cerradas", "Orders closed"), w.orders_closed.to_string()),
-                (tr(lang, "OT abiertas", "Orders open"), w.orders_open.to_string()),
+                (
+                    tr(lang, "OT cerradas", "Orders closed"),
+                    w.orders_closed.to_string(),
+                ),
+                (
+                    tr(lang, "OT abiertas", "Orders open"),
+                    w.orders_open.to_string(),
+                ),
                 (
                     tr(lang, "Volumen bombeado", "Volume pumped"),
                     format!("{} m³", number(w.pumped_m3, 1, lang)),
@@ -476,9 +502,7 @@ mod tests {
     use chrono::NaiveDateTime;
 
     use super::*;
-    use crate::notify::event::{
-        ComplianceFacts, EventKind, JobFacts, WeeklyFacts, WorkOrderFacts,
-    };
+    use crate::notify::event::{ComplianceFacts, EventKind, JobFacts, WeeklyFacts, WorkOrderFacts};
     use crate::{AlarmId, WorkOrderId};
 
     fn utc(s: &str) -> UtcMillis {
@@ -576,8 +600,15 @@ mod tests {
              \nVer: https://caudal.example/alarms/42\n\
              \n-- \nCaudal · mensaje automático\n"
         );
-        assert!(r.html.contains("<th align=\"left\">Severidad</th><td>crítica</td>"));
-        assert!(r.html.contains("Fundo &lt;El Roble&gt;"), "escaped: {}", r.html);
+        assert!(
+            r.html
+                .contains("<th align=\"left\">Severidad</th><td>crítica</td>")
+        );
+        assert!(
+            r.html.contains("Fundo &lt;El Roble&gt;"),
+            "escaped: {}",
+            r.html
+        );
         assert!(!r.html.contains("<El Roble>"));
         assert!(r.html.starts_with("<!DOCTYPE html>\n<html lang=\"es\">"));
     }
@@ -585,11 +616,23 @@ mod tests {
     #[test]
     fn english_alarm_message() {
         let r = render(&Payload::AlarmRaised(alarm()), Lang::En, Zone::SANTIAGO);
-        assert_eq!(r.subject, "[CRITICAL] Alarm: Nivel bajo – P-01 (Fundo <El Roble>)");
-        assert!(r.text.starts_with("Alarm raised: Nivel bajo\n\nSeverity: critical\n"));
+        assert_eq!(
+            r.subject,
+            "[CRITICAL] Alarm: Nivel bajo – P-01 (Fundo <El Roble>)"
+        );
+        assert!(
+            r.text
+                .starts_with("Alarm raised: Nivel bajo\n\nSeverity: critical\n")
+        );
         assert!(r.text.contains("Value: 1,234.50 m\n"));
-        assert!(r.text.contains("Time: 2026-06-11 13:00 (America/Santiago)\n"));
-        assert!(r.html.contains("<a href=\"https://caudal.example/alarms/42\">Open in Caudal</a>"));
+        assert!(
+            r.text
+                .contains("Time: 2026-06-11 13:00 (America/Santiago)\n")
+        );
+        assert!(
+            r.html
+                .contains("<a href=\"https://caudal.example/alarms/42\">Open in Caudal</a>")
+        );
     }
 
     #[test]
@@ -614,7 +657,12 @@ mod tests {
         ];
         for ((p, subject), body) in every_payload().iter().zip(expected).zip(bodies) {
             let r = render(p, Lang::Es, Zone::SANTIAGO);
-            assert!(r.subject.starts_with(subject), "{}: {}", p.kind(), r.subject);
+            assert!(
+                r.subject.starts_with(subject),
+                "{}: {}",
+                p.kind(),
+                r.subject
+            );
             assert!(r.text.contains(body), "{}: {}", p.kind(), r.text);
             let value = body.split_once(": ").map_or(body, |(_, v)| v);
             assert!(r.html.contains(&escape(value)), "{}: {}", p.kind(), r.html);
@@ -646,7 +694,12 @@ mod tests {
         ];
         for ((p, subject), body) in every_payload().iter().zip(expected).zip(bodies) {
             let r = render(p, Lang::En, Zone::SANTIAGO);
-            assert!(r.subject.starts_with(subject), "{}: {}", p.kind(), r.subject);
+            assert!(
+                r.subject.starts_with(subject),
+                "{}: {}",
+                p.kind(),
+                r.subject
+            );
             assert!(r.text.contains(body), "{}: {}", p.kind(), r.text);
             assert!(r.html.contains("<html lang=\"en\">"));
             assert!(!r.text.contains("Severidad"), "no Spanish left: {}", r.text);
@@ -672,7 +725,13 @@ mod tests {
 
     #[test]
     fn the_repeat_note_is_translated() {
-        assert_eq!(repeat_note(3, Lang::Es), "Repetido 3 veces más en los últimos minutos.");
-        assert_eq!(repeat_note(3, Lang::En), "Repeated 3 more times in the last minutes.");
+        assert_eq!(
+            repeat_note(3, Lang::Es),
+            "Repetido 3 veces más en los últimos minutos."
+        );
+        assert_eq!(
+            repeat_note(3, Lang::En),
+            "Repeated 3 more times in the last minutes."
+        );
     }
 }

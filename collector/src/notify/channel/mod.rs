@@ -307,7 +307,11 @@ pub(crate) fn retry_after_ms(headers: &reqwest::header::HeaderMap) -> Option<i64
 /// A URL with a trailing path appended (keeps a base URL's own path prefix).
 pub(crate) fn join(base: &reqwest::Url, path: &str) -> reqwest::Url {
     let mut u = base.clone();
-    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+    let joined = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
     u.set_path(&joined);
     u
 }
@@ -326,22 +330,37 @@ mod tests {
                 ..
             }
         ));
-        assert!(matches!(http_failure(s(429), None, ""), DeliveryOutcome::Retryable { .. }));
-        assert!(matches!(http_failure(s(408), None, ""), DeliveryOutcome::Retryable { .. }));
+        assert!(matches!(
+            http_failure(s(429), None, ""),
+            DeliveryOutcome::Retryable { .. }
+        ));
+        assert!(matches!(
+            http_failure(s(408), None, ""),
+            DeliveryOutcome::Retryable { .. }
+        ));
         assert_eq!(
             http_failure(s(400), None, "bad"),
             DeliveryOutcome::Permanent {
                 error: "HTTP 400 Bad Request: bad".to_owned()
             }
         );
-        assert!(matches!(http_failure(s(301), None, ""), DeliveryOutcome::Permanent { .. }));
+        assert!(matches!(
+            http_failure(s(301), None, ""),
+            DeliveryOutcome::Permanent { .. }
+        ));
     }
 
     #[test]
     fn join_keeps_the_base_path() {
         let b = reqwest::Url::parse("http://127.0.0.1:9/gw/").unwrap();
-        assert_eq!(join(&b, "/2010-04-01/x").as_str(), "http://127.0.0.1:9/gw/2010-04-01/x");
+        assert_eq!(
+            join(&b, "/2010-04-01/x").as_str(),
+            "http://127.0.0.1:9/gw/2010-04-01/x"
+        );
         let b = reqwest::Url::parse("https://api.telegram.org").unwrap();
-        assert_eq!(join(&b, "botT/sendMessage").as_str(), "https://api.telegram.org/botT/sendMessage");
+        assert_eq!(
+            join(&b, "botT/sendMessage").as_str(),
+            "https://api.telegram.org/botT/sendMessage"
+        );
     }
 }

@@ -86,11 +86,12 @@ impl SmsSender {
     /// # Errors
     /// [`ChannelError::InvalidUrl`], [`ChannelError::HttpClient`].
     pub fn new(settings: SmsSettings) -> Result<SmsSender, ChannelError> {
-        let base = reqwest::Url::parse(&settings.base_url).map_err(|e| ChannelError::InvalidUrl {
-            what: "SMS gateway",
-            url: settings.base_url.clone(),
-            reason: e.to_string(),
-        })?;
+        let base =
+            reqwest::Url::parse(&settings.base_url).map_err(|e| ChannelError::InvalidUrl {
+                what: "SMS gateway",
+                url: settings.base_url.clone(),
+                reason: e.to_string(),
+            })?;
         let url = join(
             &base,
             &format!("2010-04-01/Accounts/{}/Messages.json", settings.account_sid),

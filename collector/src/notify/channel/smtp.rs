@@ -86,10 +86,12 @@ impl SmtpSender {
         let from: Mailbox = settings
             .from
             .parse()
-            .map_err(|e: lettre::address::AddressError| ChannelError::InvalidFrom {
-                address: settings.from.clone(),
-                reason: e.to_string(),
-            })?;
+            .map_err(
+                |e: lettre::address::AddressError| ChannelError::InvalidFrom {
+                    address: settings.from.clone(),
+                    reason: e.to_string(),
+                },
+            )?;
         let tls_params = || -> Result<TlsParameters, ChannelError> {
             let cert_err = |e: lettre::transport::smtp::Error| ChannelError::InvalidCertificate {
                 host: settings.host.clone(),
@@ -188,4 +190,3 @@ fn chain(e: &dyn std::error::Error) -> String {
     }
     msg
 }
-

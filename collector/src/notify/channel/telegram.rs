@@ -91,11 +91,12 @@ impl TelegramSender {
     /// # Errors
     /// [`ChannelError::InvalidUrl`], [`ChannelError::HttpClient`].
     pub fn new(settings: &TelegramSettings) -> Result<TelegramSender, ChannelError> {
-        let base = reqwest::Url::parse(&settings.base_url).map_err(|e| ChannelError::InvalidUrl {
-            what: "Telegram API",
-            url: settings.base_url.clone(),
-            reason: e.to_string(),
-        })?;
+        let base =
+            reqwest::Url::parse(&settings.base_url).map_err(|e| ChannelError::InvalidUrl {
+                what: "Telegram API",
+                url: settings.base_url.clone(),
+                reason: e.to_string(),
+            })?;
         Ok(TelegramSender {
             client: http_client(settings.timeout)?,
             url: join(&base, &format!("bot{}/sendMessage", settings.bot_token)),
@@ -138,7 +139,9 @@ impl TelegramSender {
                 },
             };
         }
-        let code = reply.error_code.unwrap_or_else(|| i64::from(status.as_u16()));
+        let code = reply
+            .error_code
+            .unwrap_or_else(|| i64::from(status.as_u16()));
         let description = reply.description.unwrap_or_default();
         let params = reply.parameters;
         let error = format!("Telegram error {code}: {description}");

@@ -110,7 +110,10 @@ impl WebhookSender {
     ///
     /// # Errors
     /// [`ChannelError::DuplicateEndpoint`], [`ChannelError::HttpClient`].
-    pub fn new(endpoints: Vec<WebhookEndpoint>, timeout: Duration) -> Result<WebhookSender, ChannelError> {
+    pub fn new(
+        endpoints: Vec<WebhookEndpoint>,
+        timeout: Duration,
+    ) -> Result<WebhookSender, ChannelError> {
         let mut map = BTreeMap::new();
         for e in endpoints {
             if map.contains_key(&e.name) {
