@@ -767,7 +767,7 @@ async fn receivers_that_are_down_for_a_while_get_every_message_exactly_once() {
     while let Some(due) = outbox.next_due() {
         passes += 1;
         assert!(passes < 100, "the outbox does not drain");
-        now = now.max(due);
+        now = std::cmp::max(now, due);
         if now >= recover_at && servers.is_empty() {
             servers
                 .push(run_webhook(TcpListener::bind(web_addr).await.unwrap(), web.clone()).await);

@@ -221,7 +221,7 @@ async fn create_message(
         });
         sid
     };
-    let segments = body.chars().count().div_ceil(153).max(1);
+    let segments = std::cmp::max(body.chars().count().div_ceil(153), 1);
     (
         StatusCode::CREATED,
         axum::Json(serde_json::json!({
