@@ -395,9 +395,28 @@ impl Scheduler {
     pub fn tick(&mut self, now: UtcMillis) -> Vec<DueRun> {
         let mut out = Vec::new();
         for e in &mut self.entries {
-            match e.next {
-                Some(n) if n <= now => {}
+            let n = match e.next {
+                Some(n) if n <= now => n,
                 _ => continue,
+            };
+            // Fast path (one croner search): `n` is the only time due.
+            let after_n = e.schedule.next_after(n);
+            if after_n.is_none_or(|a| a > now) {
+                let late = match e.catch_up {
+                    CatchUp::Skip { grace_ms } => now.0 - n.0 > grace_ms,
+                    CatchUp::Once => false,
+                };
+                e.after = n;
+                e.next = after_n;
+                out.push(DueRun {
+                    job: e.name.clone(),
+                    due: Due {
+                        run: (!late).then_some(n),
+                        skipped: late.then_some(n),
+                        missed: 0,
+                    },
+                });
+                continue;
             }
             let due = e.schedule.due(e.after, now, e.catch_up);
             if let Some(t) = due.run.or(due.skipped) {
@@ -541,6 +560,50 @@ mod tests {
         let every = &due[0].due;
         assert_eq!(every.run, Some(UtcMillis(start.0 + 3_600 * SECOND_MS)));
         assert_eq!(every.missed, crate::jobs::MISSED_COUNT_CAP);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// The scheduler's fast path hands out exactly what `Schedule::due`
+        /// decides, tick after tick, whatever the gaps between ticks.
+        #[test]
+        fn the_scheduler_agrees_with_schedule_due(
+            gaps in proptest::collection::vec(0..3_600_000i64, 1..30),
+            skip in proptest::prelude::any::<bool>(),
+        ) {
+            let catch_up = if skip { CatchUp::Skip { grace_ms: 600_000 } } else { CatchUp::Once };
+            let mut r = JobRegistry::new();
+            for (name, expr) in [("a", "*/7 * * * * *"), ("b", "0 */15 * * * *"), ("c", "0 0 * * *"), ("d", "30 7 * * 1")] {
+                let mut spec = JobSpec::new(
+                    JobName::new(name).unwrap(),
+                    "",
+                    Some(Schedule::parse(expr, crate::Zone::SANTIAGO).unwrap()),
+                );
+                spec.catch_up = catch_up;
+                r.register(spec).unwrap();
+            }
+            let start = UtcMillis(1_775_304_000_000);
+            let mut s = Scheduler::new(&r, start, |_| None);
+            let mut after: BTreeMap<String, UtcMillis> =
+                r.iter().map(|j| (j.name.to_string(), start)).collect();
+            let mut now = start;
+            for g in gaps {
+                now = UtcMillis(now.0 + g);
+                let got = s.tick(now);
+                for spec in r.iter() {
+                    let name = spec.name.to_string();
+                    let want = spec.schedule.as_ref().unwrap().due(after[&name], now, catch_up);
+                    let handed = got.iter().find(|d| d.job.as_str() == name).map(|d| d.due);
+                    if want.run.is_none() && want.skipped.is_none() {
+                        proptest::prop_assert_eq!(handed, None);
+                    } else {
+                        proptest::prop_assert_eq!(handed, Some(want));
+                        after.insert(name, want.run.or(want.skipped).unwrap());
+                    }
+                }
+            }
+        }
     }
 
     #[test]
