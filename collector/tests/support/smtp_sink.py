@@ -61,7 +61,10 @@ def main():
             kwargs = {"ssl_context": ctx}
         else:
             sys.exit("unknown mode " + sys.argv[2])
-    controller = Controller(Sink(), hostname="127.0.0.1", port=port, **kwargs)
+    # A fixed greeting name: aiosmtpd otherwise asks the resolver for the FQDN.
+    controller = Controller(
+        Sink(), hostname="127.0.0.1", port=port, server_hostname="caudal-test", **kwargs
+    )
     controller.start()
     print(json.dumps({"ready": port}), flush=True)
     sys.stdin.read()
