@@ -14,6 +14,7 @@
 pub mod api;
 pub mod auth;
 pub mod ingest;
+pub mod notify;
 pub mod pki;
 pub mod store;
 pub mod telemetry;
