@@ -289,7 +289,6 @@ fn clip(s: &str, max: usize) -> String {
 
 /// Approximate width of a text in DejaVu Sans at `size` px.
 fn text_width(s: &str, size: f64) -> f64 {
-    #[expect(clippy::cast_precision_loss, reason = "label lengths are small")]
     let n = s.chars().count() as f64;
     n * size * 0.6
 }
@@ -424,7 +423,7 @@ impl Doc {
         );
         let _ = write!(
             out,
-            r#"<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#FFFFFF"/>"#
+            r##"<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#FFFFFF"/>"##
         );
         let _ = write!(
             out,
@@ -514,12 +513,14 @@ impl Plot {
     }
 
     fn x_labels(&self, doc: &mut Doc, categories: &[String]) {
-        let n = categories.len().max(1);
-        #[expect(clippy::cast_precision_loss, reason = "few categories")]
+        let n = std::cmp::max(categories.len(), 1);
         let band = (self.right - self.left) / n as f64;
-        let max_chars = ((band / 6.6).floor().max(3.0)) as usize;
+        // About 6.6 px per character at 11 px.
+        let max_chars = (3..=60usize)
+            .take_while(|n| f64::from(u32::try_from(*n).unwrap_or(60)) * 6.6 <= band)
+            .last()
+            .unwrap_or(3);
         for (i, c) in categories.iter().enumerate() {
-            #[expect(clippy::cast_precision_loss, reason = "few categories")]
             let x = self.left + band * (i as f64 + 0.5);
             doc.text(x, self.bottom + 16.0, "middle", 11.0, TEXT, &clip(c, max_chars));
         }
@@ -598,12 +599,10 @@ impl BarChart {
             axis,
         };
         plot.grid(&mut doc, lang, &self.format);
-        let n = self.categories.len().max(1);
-        #[expect(clippy::cast_precision_loss, reason = "few categories")]
+        let n = std::cmp::max(self.categories.len(), 1);
         let band = (plot.right - plot.left) / n as f64;
         let bar = (band * 0.6).min(56.0);
         for (i, v) in self.values.iter().enumerate() {
-            #[expect(clippy::cast_precision_loss, reason = "few categories")]
             let cx = plot.left + band * (i as f64 + 0.5);
             match v {
                 Some(v) => {
@@ -679,12 +678,10 @@ impl StackedBarChart {
             axis,
         };
         plot.grid(&mut doc, lang, &self.format);
-        let n = self.categories.len().max(1);
-        #[expect(clippy::cast_precision_loss, reason = "few categories")]
+        let n = std::cmp::max(self.categories.len(), 1);
         let band = (plot.right - plot.left) / n as f64;
         let bar = (band * 0.6).min(56.0);
         for (i, total) in totals.iter().enumerate() {
-            #[expect(clippy::cast_precision_loss, reason = "few categories")]
             let cx = plot.left + band * (i as f64 + 0.5);
             let mut base = 0.0;
             for (k, s) in self.series.iter().enumerate() {
@@ -763,11 +760,9 @@ impl LineChart {
             axis,
         };
         plot.grid(&mut doc, lang, &self.format);
-        let n = self.categories.len().max(1);
-        #[expect(clippy::cast_precision_loss, reason = "few categories")]
+        let n = std::cmp::max(self.categories.len(), 1);
         let band = (plot.right - plot.left) / n as f64;
         let x = |i: usize| {
-            #[expect(clippy::cast_precision_loss, reason = "few categories")]
             let i = i as f64;
             plot.left + band * (i + 0.5)
         };
@@ -779,7 +774,7 @@ impl LineChart {
             let colour = PALETTE[k % PALETTE.len()];
             // Polylines broken at missing values.
             let mut run: Vec<(f64, f64)> = Vec::new();
-            let mut flush = |run: &mut Vec<(f64, f64)>, doc: &mut Doc| {
+            let flush = |run: &mut Vec<(f64, f64)>, doc: &mut Doc| {
                 if run.len() > 1 {
                     let pts: Vec<String> =
                         run.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
@@ -880,8 +875,7 @@ impl HBarChart {
             .join("; ");
         let row_h = 22.0;
         let top = 36.0;
-        #[expect(clippy::cast_precision_loss, reason = "few rows")]
-        let rows_h = row_h * self.rows.len().max(1) as f64;
+        let rows_h = row_h * std::cmp::max(self.rows.len(), 1) as f64;
         let legend_h = if self.marker_label.is_some() { 18.0 } else { 0.0 };
         let height = top + rows_h + 24.0 + legend_h;
         let mut doc = Doc::new(&self.id, height, &self.title, &desc);
@@ -910,7 +904,6 @@ impl HBarChart {
             doc.text(x, top + rows_h + 14.0, "middle", 10.0, MUTED, &label);
         }
         for (i, r) in self.rows.iter().enumerate() {
-            #[expect(clippy::cast_precision_loss, reason = "few rows")]
             let y = top + row_h * i as f64;
             doc.text(label_w, y + 15.0, "end", 11.0, TEXT, &clip(&r.label, 28));
             match r.value {

@@ -92,6 +92,17 @@ impl Raster {
         let options = usvg::Options {
             font_family: crate::fonts::FAMILY.to_owned(),
             fontdb: Arc::new(db),
+            // Charts reference no image; never read a file or decode one.
+            image_href_resolver: usvg::ImageHrefResolver {
+                resolve_data: Box::new(
+                    |_: &str, _: Arc<Vec<u8>>, _: &usvg::Options<'_>| -> Option<usvg::ImageKind> {
+                        None
+                    },
+                ),
+                resolve_string: Box::new(
+                    |_: &str, _: &usvg::Options<'_>| -> Option<usvg::ImageKind> { None },
+                ),
+            },
             ..usvg::Options::default()
         };
         Raster { options }

@@ -63,10 +63,6 @@ pub fn number(lang: Lang, value: f64, decimals: usize) -> String {
 /// An integer count (grouped like [`number`]).
 #[must_use]
 pub fn count(lang: Lang, n: u64) -> String {
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "counts in a report are far below 2^53"
-    )]
     number(lang, n as f64, 0)
 }
 
@@ -90,10 +86,6 @@ pub fn hours(lang: Lang, h: f64) -> String {
 /// Milliseconds as hours with one decimal: `12,5 h`.
 #[must_use]
 pub fn hours_ms(lang: Lang, ms: i64) -> String {
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "durations in a report are far below 2^53 ms"
-    )]
     hours(lang, ms as f64 / caudal_collector_domain::HOUR_MS as f64)
 }
 

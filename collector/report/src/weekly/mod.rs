@@ -240,7 +240,6 @@ fn orders_section(r: &WeeklyReport) -> Section {
     if r.orders.overdue.is_empty() {
         blocks.push(Block::Paragraph(l.no_overdue.to_owned()));
     } else {
-        #[expect(clippy::cast_precision_loss, reason = "overdue ms are far below 2^53")]
         let rows = r
             .orders
             .overdue
@@ -934,7 +933,6 @@ fn downtime_section(r: &WeeklyReport) -> Section {
             blocks: vec![Block::Paragraph(l.no_downtime.to_owned())],
         };
     }
-    #[expect(clippy::cast_precision_loss, reason = "durations are far below 2^53 ms")]
     let hours = |ms: i64| ms as f64 / caudal_collector_domain::HOUR_MS as f64;
     let chart = HBarChart {
         id: "downtime".to_owned(),

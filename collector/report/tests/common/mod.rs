@@ -2,7 +2,7 @@
 //! chosen so each printed value can be checked by hand (the expected strings
 //! are in `EXPECTED_ES` / `EXPECTED_EN`, each with its hand computation).
 
-#![allow(dead_code, reason = "each test binary uses part of the fixture")]
+#![allow(dead_code, unreachable_pub, reason = "each test binary uses part of the fixture")]
 
 use std::collections::BTreeMap;
 
@@ -185,7 +185,11 @@ fn risk_rows() -> Vec<RiskRow> {
 }
 
 fn downtime() -> Vec<AssetDowntime> {
-    let h = |x: f64| (x * HOUR_MS as f64) as i64;
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "fixture hours with one decimal are exact in ms"
+    )]
+    let h = |x: f64| (x * HOUR_MS as f64).round() as i64;
     let a = assets();
     let mut out = Vec::new();
     // Bomba P-07: trip 12.5 h + planned 4 h = 16.5 h, still down.
