@@ -103,7 +103,10 @@ fn main() {
         .collect();
     println!("daily summary e-mail: {}", stats(d));
 
-    let fonts: usize = caudal_collector_report::fonts::ALL.iter().map(|f| f.len()).sum();
+    let fonts: usize = caudal_collector_report::fonts::ALL
+        .iter()
+        .map(|f| f.len())
+        .sum();
     println!("embedded fonts: {fonts} bytes");
     if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
         println!(

@@ -86,7 +86,10 @@ impl Renderer {
             r.week
         );
         Ok(RenderedEmail {
-            subject: format!("{} · {} · {} {}", l.weekly_subject, r.site.name, l.week, r.week),
+            subject: format!(
+                "{} · {} · {} {}",
+                l.weekly_subject, r.site.name, l.week, r.week
+            ),
             html: email::html(&doc, &cids, Some(l.attachment_note)),
             text: email::text(&doc, Some(l.attachment_note)),
             inline,

@@ -23,8 +23,7 @@ const EXPECTED_PAGES: usize = 11;
 
 fn artifacts() -> Result<PathBuf> {
     // CARGO_MANIFEST_DIR is collector/report; the workspace target is two up.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/report-artifacts");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/report-artifacts");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
 }
@@ -73,7 +72,13 @@ fn through_poppler(pdf: &RenderedPdf, stem: &str) -> Result<(usize, String)> {
             n.starts_with(&format!("{stem}-page")) && n.ends_with(".png")
         })
         .count();
-    let out = Command::new("pdftotext").arg(&path).arg("-").output()?;
+    // -layout keeps each printed line on one line: a label and its value,
+    // a table row.
+    let out = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()?;
     ensure!(
         out.status.success(),
         "pdftotext failed: {}",
@@ -172,7 +177,10 @@ fn an_mtbf_with_too_few_failures_prints_insufficient_data_never_zero() -> Result
     assert_eq!(pumps[4], "412,5 h");
     // The chart says so too, and draws no bar of 0.
     let charts = caudal_collector_report::weekly_charts(&report)?;
-    let mtbf = charts.iter().find(|c| c.id == "mtbf").context("mtbf chart")?;
+    let mtbf = charts
+        .iter()
+        .find(|c| c.id == "mtbf")
+        .context("mtbf chart")?;
     assert!(mtbf.svg.contains("datos insuficientes (2 fallas)"));
     assert!(mtbf.svg.contains("datos insuficientes (0 fallas)"));
     // And the PDF's text has it on the class's line.
@@ -191,7 +199,11 @@ fn weekly_email_references_every_inline_image_it_carries_and_attaches_the_pdf() 
         assert_eq!(mail.inline.len(), charts.len(), "one PNG per chart");
         for part in &mail.inline {
             assert_eq!(part.mime, "image/png");
-            assert!(part.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is a PNG", part.cid);
+            assert!(
+                part.bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+                "{} is a PNG",
+                part.cid
+            );
             assert!(
                 mail.html.contains(&format!("src=\"cid:{}\"", part.cid)),
                 "the HTML shows {}",
@@ -215,7 +227,10 @@ fn weekly_email_references_every_inline_image_it_carries_and_attaches_the_pdf() 
         // Text alternative and HTML carry the headline figures; the HTML
         // escapes the order title's markup characters.
         let (mtbf, subject) = match lang {
-            Lang::Es => ("754,2 h", "Informe semanal · Planta Norte · Semana 2026-W48"),
+            Lang::Es => (
+                "754,2 h",
+                "Informe semanal · Planta Norte · Semana 2026-W48",
+            ),
             Lang::En => ("754.2 h", "Weekly report · Planta Norte · Week 2026-W48"),
         };
         assert_eq!(mail.subject, subject);
@@ -227,7 +242,10 @@ fn weekly_email_references_every_inline_image_it_carries_and_attaches_the_pdf() 
         std::fs::write(dir.join(format!("weekly-{lang}.html")), &mail.html)?;
         std::fs::write(dir.join(format!("weekly-{lang}.txt")), &mail.text)?;
         for part in &mail.inline {
-            std::fs::write(dir.join(format!("mail-{lang}-{}.png", part.cid)), &part.bytes)?;
+            std::fs::write(
+                dir.join(format!("mail-{lang}-{}.png", part.cid)),
+                &part.bytes,
+            )?;
         }
     }
     Ok(())
@@ -267,9 +285,10 @@ fn daily_summary_is_a_short_email_in_both_languages() -> Result<()> {
             assert!(mail.text.contains(s), "{lang} text lacks `{s}`");
             assert!(mail.html.contains(s), "{lang} html lacks `{s}`");
         }
-        // The closed-orders section is empty and left out.
-        let l = caudal_collector_report::labels::Labels::get(lang);
-        assert!(!mail.text.contains(l.orders_closed));
+        // The closed-orders section is empty and left out (its count stays
+        // among the headline figures).
+        assert!(!mail.html.contains("id=\"orders-closed\""));
+        assert!(mail.html.contains("id=\"orders-opened\""));
         std::fs::write(artifacts()?.join(format!("daily-{lang}.html")), &mail.html)?;
         std::fs::write(artifacts()?.join(format!("daily-{lang}.txt")), &mail.text)?;
     }
@@ -318,7 +337,10 @@ fn a_report_that_would_print_a_wrong_figure_is_refused_naming_it() {
     r.reliability.by_class[0].scope = Scope::All;
     assert!(matches!(
         RENDERER.weekly_email(&r),
-        Err(ReportError::WrongScope { what: "reliability by class", .. })
+        Err(ReportError::WrongScope {
+            what: "reliability by class",
+            ..
+        })
     ));
     let mut r = common::weekly(Lang::Es);
     r.availability.days[0].period = r.week.previous().first_day();

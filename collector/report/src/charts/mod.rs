@@ -59,7 +59,9 @@ pub enum ChartError {
         value: f64,
     },
     /// A negative value in a bar chart (bars start at 0).
-    #[error("chart `{chart}`: value {index} of `{series}` is negative ({value}); bars start at zero")]
+    #[error(
+        "chart `{chart}`: value {index} of `{series}` is negative ({value}); bars start at zero"
+    )]
     Negative {
         /// The chart's id.
         chart: String,
@@ -522,7 +524,14 @@ impl Plot {
             .unwrap_or(3);
         for (i, c) in categories.iter().enumerate() {
             let x = self.left + band * (i as f64 + 0.5);
-            doc.text(x, self.bottom + 16.0, "middle", 11.0, TEXT, &clip(c, max_chars));
+            doc.text(
+                x,
+                self.bottom + 16.0,
+                "middle",
+                11.0,
+                TEXT,
+                &clip(c, max_chars),
+            );
         }
     }
 }
@@ -543,7 +552,15 @@ fn legend(doc: &mut Doc, y: f64, items: &[(String, &str, bool)]) -> f64 {
             row += 16.0;
         }
         if *is_line {
-            doc.line(x, y + row - 4.0, x + 12.0, y + row - 4.0, colour, 2.5, false);
+            doc.line(
+                x,
+                y + row - 4.0,
+                x + 12.0,
+                y + row - 4.0,
+                colour,
+                2.5,
+                false,
+            );
         } else {
             doc.rect(x, y + row - 10.0, 12.0, 12.0, colour);
         }
@@ -574,7 +591,13 @@ impl BarChart {
     /// negative value.
     pub fn to_svg(&self, lang: Lang) -> Result<String, ChartError> {
         check_id(&self.id)?;
-        check_values(&self.id, &self.title, &self.values, self.categories.len(), true)?;
+        check_values(
+            &self.id,
+            &self.title,
+            &self.values,
+            self.categories.len(),
+            true,
+        )?;
         let l = Labels::get(lang);
         let height = 260.0;
         let mut desc = describe(lang, &self.categories, &self.values, &self.format);
@@ -608,9 +631,23 @@ impl BarChart {
                 Some(v) => {
                     let y = plot.y(*v);
                     doc.rect(cx - bar / 2.0, y, bar, plot.bottom - y, PALETTE[0]);
-                    doc.text(cx, y - 4.0, "middle", 11.0, TEXT, &self.format.format(lang, *v));
+                    doc.text(
+                        cx,
+                        y - 4.0,
+                        "middle",
+                        11.0,
+                        TEXT,
+                        &self.format.format(lang, *v),
+                    );
                 }
-                None => doc.text(cx, plot.bottom - 6.0, "middle", 10.0, MUTED, l.no_data_short),
+                None => doc.text(
+                    cx,
+                    plot.bottom - 6.0,
+                    "middle",
+                    10.0,
+                    MUTED,
+                    l.no_data_short,
+                ),
             }
         }
         if let Some(t) = &self.target {
@@ -743,7 +780,10 @@ impl LineChart {
         let show_legend = self.series.len() > 1;
         let height = if show_legend { 276.0 } else { 260.0 };
         let mut doc = Doc::new(&self.id, height, &self.title, &desc);
-        let all = self.series.iter().flat_map(|s| s.values.iter().flatten().copied());
+        let all = self
+            .series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().copied());
         // The axis starts at `y_min` (default 0), lower if a value is lower.
         let min_value = all.clone().fold(f64::INFINITY, f64::min);
         let lo = self.y_min.unwrap_or(0.0).min(min_value);
@@ -814,7 +854,14 @@ impl LineChart {
                         }
                     }
                     None if k == 0 => {
-                        doc.text(x(i), plot.bottom - 6.0, "middle", 10.0, MUTED, l.no_data_short);
+                        doc.text(
+                            x(i),
+                            plot.bottom - 6.0,
+                            "middle",
+                            10.0,
+                            MUTED,
+                            l.no_data_short,
+                        );
                     }
                     None => {}
                 }
@@ -839,13 +886,23 @@ impl HBarChart {
         for (i, r) in self.rows.iter().enumerate() {
             check_values(&self.id, &r.label, &[r.value, r.marker], 2, true).map_err(
                 |e| match e {
-                    ChartError::NotFinite { chart, series, value, .. } => ChartError::NotFinite {
+                    ChartError::NotFinite {
+                        chart,
+                        series,
+                        value,
+                        ..
+                    } => ChartError::NotFinite {
                         chart,
                         series,
                         index: i,
                         value,
                     },
-                    ChartError::Negative { chart, series, value, .. } => ChartError::Negative {
+                    ChartError::Negative {
+                        chart,
+                        series,
+                        value,
+                        ..
+                    } => ChartError::Negative {
                         chart,
                         series,
                         index: i,
@@ -876,17 +933,18 @@ impl HBarChart {
         let row_h = 22.0;
         let top = 36.0;
         let rows_h = row_h * std::cmp::max(self.rows.len(), 1) as f64;
-        let legend_h = if self.marker_label.is_some() { 18.0 } else { 0.0 };
+        let legend_h = if self.marker_label.is_some() {
+            18.0
+        } else {
+            0.0
+        };
         let height = top + rows_h + 24.0 + legend_h;
         let mut doc = Doc::new(&self.id, height, &self.title, &desc);
         let label_w = 180.0;
         let left = label_w + 8.0;
         let right = WIDTH - 130.0;
         let axis = axis_for(
-            self.rows
-                .iter()
-                .flat_map(|r| [r.value, r.marker])
-                .flatten(),
+            self.rows.iter().flat_map(|r| [r.value, r.marker]).flatten(),
             0.0,
             self.x_max,
         );

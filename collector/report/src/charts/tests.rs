@@ -32,7 +32,9 @@ fn charts_carry_an_accessible_title_and_a_description_with_every_value() {
     let svg = bar().to_svg(Lang::Es).unwrap();
     assert!(svg.contains(r#"role="img" aria-labelledby="av-title av-desc""#));
     assert!(svg.contains(r#"<title id="av-title">Disponibilidad &lt;diaria&gt;"#));
-    assert!(svg.contains(r#"<desc id="av-desc">lun: 96,3 %; mar: sin datos; mié: 50,0 %. meta 95 %</desc>"#));
+    assert!(svg.contains(
+        r#"<desc id="av-desc">lun: 96,3 %; mar: sin datos; mié: 50,0 %. meta 95 %</desc>"#
+    ));
 }
 
 #[test]
@@ -81,7 +83,10 @@ fn a_series_of_the_wrong_length_or_a_bad_value_is_refused() {
     ));
     let mut c = bar();
     c.id = "a b\"".to_owned();
-    assert_eq!(c.to_svg(Lang::Es), Err(ChartError::BadId("a b\"".to_owned())));
+    assert_eq!(
+        c.to_svg(Lang::Es),
+        Err(ChartError::BadId("a b\"".to_owned()))
+    );
 }
 
 #[test]
@@ -167,7 +172,10 @@ fn a_ranking_shows_notes_instead_of_missing_bars_and_its_markers() {
     ));
     // One bar, two markers plus the legend's.
     assert_eq!(svg.matches(&format!("fill=\"{}\"", PALETTE[0])).count(), 1);
-    assert_eq!(svg.matches(&format!("stroke=\"{}\"", PALETTE[3])).count(), 3);
+    assert_eq!(
+        svg.matches(&format!("stroke=\"{}\"", PALETTE[3])).count(),
+        3
+    );
 }
 
 #[test]

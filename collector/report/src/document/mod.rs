@@ -65,8 +65,9 @@ pub struct Column {
     pub header: String,
     /// Right-aligned numbers.
     pub numeric: bool,
-    /// Takes the remaining width (long text).
-    pub grow: bool,
+    /// Share of the remaining width (`0`: as wide as its content; `n`:
+    /// `n` parts of what the content-sized columns leave).
+    pub share: u8,
 }
 
 impl Column {
@@ -76,17 +77,27 @@ impl Column {
         Column {
             header: header.to_owned(),
             numeric: false,
-            grow: false,
+            share: 0,
         }
     }
 
-    /// A long text column that takes the remaining width.
+    /// A text column that wraps, taking one share of the remaining width.
+    #[must_use]
+    pub fn flexible(header: &str) -> Column {
+        Column {
+            header: header.to_owned(),
+            numeric: false,
+            share: 1,
+        }
+    }
+
+    /// A long text column: two shares of the remaining width.
     #[must_use]
     pub fn wide(header: &str) -> Column {
         Column {
             header: header.to_owned(),
             numeric: false,
-            grow: true,
+            share: 2,
         }
     }
 
@@ -96,7 +107,7 @@ impl Column {
         Column {
             header: header.to_owned(),
             numeric: true,
-            grow: false,
+            share: 0,
         }
     }
 }

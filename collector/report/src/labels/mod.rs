@@ -188,6 +188,8 @@ pub struct Labels {
     pub points: &'static str,
     /// "No hay activos evaluados."
     pub no_risk: &'static str,
+    /// "con menor riesgo".
+    pub lower_risk: &'static str,
     /// Section: compliance.
     pub compliance_title: &'static str,
     /// Compliance chart title.
@@ -314,7 +316,7 @@ pub const ES: Labels = Labels {
     orders_def: "Órdenes abiertas al cierre de la semana y las completadas, cerradas o anuladas en ella. Vencida: abierta y con su fecha límite cumplida.",
     reliability_title: "Confiabilidad por clase de activo",
     mtbf_chart: "MTBF por clase (horas de operación)",
-    lower_bound: "límite inferior χ² 90 %",
+    lower_bound: "límite inferior χ²",
     class: "Clase",
     assets: "Activos",
     operating_hours: "Horas de operación",
@@ -365,6 +367,7 @@ pub const ES: Labels = Labels {
     constant_rate: "tasa constante",
     points: "pts",
     no_risk: "No hay activos evaluados.",
+    lower_risk: "activos con menor riesgo",
     compliance_title: "Cumplimiento regulatorio",
     compliance_chart: "Registros de la semana por punto",
     point: "Punto",
@@ -450,7 +453,7 @@ pub const EN: Labels = Labels {
     orders_def: "Orders open at the end of the week plus those completed, closed or cancelled during it. Overdue: open and past its due time.",
     reliability_title: "Reliability by asset class",
     mtbf_chart: "MTBF by class (run-hours)",
-    lower_bound: "χ² lower bound 90%",
+    lower_bound: "χ² lower bound",
     class: "Class",
     assets: "Assets",
     operating_hours: "Run-hours",
@@ -501,6 +504,7 @@ pub const EN: Labels = Labels {
     constant_rate: "constant rate",
     points: "pts",
     no_risk: "No asset assessed.",
+    lower_risk: "assets at lower risk",
     compliance_title: "Regulatory compliance",
     compliance_chart: "Slots of the week by point",
     point: "Point",
@@ -603,11 +607,17 @@ pub fn asset_kind(lang: Lang, k: AssetKind) -> &'static str {
 #[must_use]
 pub fn availability_variant(lang: Lang, v: AvailabilityVariant) -> &'static str {
     match (lang, v) {
-        (Lang::Es, AvailabilityVariant::Smrp22) => "SMRP 2.2: tiempo en servicio / (total − inactivo)",
-        (Lang::Es, AvailabilityVariant::En15341M10) => "EN 15341 M10: tiempo disponible / tiempo requerido",
+        (Lang::Es, AvailabilityVariant::Smrp22) => {
+            "SMRP 2.2: tiempo en servicio / (total − inactivo)"
+        }
+        (Lang::Es, AvailabilityVariant::En15341M10) => {
+            "EN 15341 M10: tiempo disponible / tiempo requerido"
+        }
         (Lang::Es, AvailabilityVariant::Inherent) => "inherente: MTBF / (MTBF + MTTR)",
         (Lang::En, AvailabilityVariant::Smrp22) => "SMRP 2.2: uptime / (total − idle)",
-        (Lang::En, AvailabilityVariant::En15341M10) => "EN 15341 M10: available time / required time",
+        (Lang::En, AvailabilityVariant::En15341M10) => {
+            "EN 15341 M10: available time / required time"
+        }
         (Lang::En, AvailabilityVariant::Inherent) => "inherent: MTBF / (MTBF + MTTR)",
     }
 }

@@ -59,7 +59,9 @@ impl IsoWeek {
     /// # Errors
     /// [`ReportError::BadWeek`] naming the input.
     pub fn parse(s: &str) -> Result<IsoWeek, ReportError> {
-        let bad = || ReportError::BadWeek { input: s.to_owned() };
+        let bad = || ReportError::BadWeek {
+            input: s.to_owned(),
+        };
         let (y, w) = s.split_once("-W").ok_or_else(bad)?;
         if y.len() != 4 || w.len() != 2 || !w.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
@@ -411,7 +413,10 @@ fn finite(field: impl Fn() -> String, v: f64) -> Result<(), ReportError> {
     if v.is_finite() {
         Ok(())
     } else {
-        Err(ReportError::NotFinite { field: field(), value: v })
+        Err(ReportError::NotFinite {
+            field: field(),
+            value: v,
+        })
     }
 }
 
@@ -420,7 +425,10 @@ fn fraction(field: impl Fn() -> String, v: f64) -> Result<(), ReportError> {
     if (0.0..=1.0).contains(&v) {
         Ok(())
     } else {
-        Err(ReportError::NotAFraction { field: field(), value: v })
+        Err(ReportError::NotAFraction {
+            field: field(),
+            value: v,
+        })
     }
 }
 
@@ -520,7 +528,10 @@ impl WeeklyReport {
         finite(|| "backlog total hours".to_owned(), b.total_hours)?;
         finite(|| "backlog ready hours".to_owned(), b.ready_hours)?;
         finite(|| "weekly crew hours".to_owned(), b.weekly_crew_hours)?;
-        for w in [b.total_crew_weeks, b.ready_crew_weeks].into_iter().flatten() {
+        for w in [b.total_crew_weeks, b.ready_crew_weeks]
+            .into_iter()
+            .flatten()
+        {
             finite(|| "backlog crew-weeks".to_owned(), w)?;
         }
 
@@ -551,7 +562,10 @@ impl WeeklyReport {
                 r.assessment.probability,
             )?;
             for c in &r.assessment.contributions {
-                finite(|| format!("risk contribution of {}", r.asset.name), c.points)?;
+                finite(
+                    || format!("risk contribution of {}", r.asset.name),
+                    c.points,
+                )?;
                 if let Some(v) = c.value {
                     finite(|| format!("risk input of {}", r.asset.name), v)?;
                 }
@@ -608,7 +622,10 @@ mod tests {
     fn iso_weeks_parse_and_know_their_days() {
         let w = IsoWeek::parse("2026-W48").unwrap();
         assert_eq!(w.to_string(), "2026-W48");
-        assert_eq!(w.first_day(), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert_eq!(
+            w.first_day(),
+            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+        );
         assert_eq!(w.last_day(), NaiveDate::from_ymd_opt(2026, 11, 29).unwrap());
         assert_eq!(w.previous().to_string(), "2026-W47");
         // 2026-W01 starts on Monday 2025-12-29.
@@ -622,7 +639,9 @@ mod tests {
 
     #[test]
     fn a_bad_week_is_refused_naming_the_input() {
-        for bad in ["2026-48", "2026-W4", "2026-W00", "2025-W53", "26-W48", "2026-Wx8"] {
+        for bad in [
+            "2026-48", "2026-W4", "2026-W00", "2025-W53", "26-W48", "2026-Wx8",
+        ] {
             assert_eq!(
                 IsoWeek::parse(bad),
                 Err(ReportError::BadWeek {

@@ -40,12 +40,19 @@ pub fn chart_path(id: &str) -> String {
 
 fn table(out: &mut String, t: &Table) {
     if let Some(c) = &t.caption {
-        let _ = writeln!(out, "#block(below: 4pt, text(weight: \"bold\", {}))", lit(c));
+        let _ = writeln!(
+            out,
+            "#block(below: 4pt, text(weight: \"bold\", {}))",
+            lit(c)
+        );
     }
-    let widths: Vec<&str> = t
+    let widths: Vec<String> = t
         .columns
         .iter()
-        .map(|c| if c.grow { "1fr" } else { "auto" })
+        .map(|c| match c.share {
+            0 => "auto".to_owned(),
+            n => format!("{n}fr"),
+        })
         .collect();
     let aligns: Vec<&str> = t
         .columns
@@ -55,7 +62,7 @@ fn table(out: &mut String, t: &Table) {
     let last = t.rows.len();
     let _ = writeln!(
         out,
-        "#table(columns: ({},), align: ({},), fill: (x, y) => if y == 0 {{ luma(232) }} else if {} and y == {last} {{ luma(244) }},",
+        "#text(size: 8pt, table(columns: ({},), align: ({},), fill: (x, y) => if y == 0 {{ luma(232) }} else if {} and y == {last} {{ luma(244) }},",
         widths.join(", "),
         aligns.join(", "),
         if t.total_row { "true" } else { "false" },
@@ -77,7 +84,7 @@ fn table(out: &mut String, t: &Table) {
         }
         out.push('\n');
     }
-    out.push_str(")\n#v(6pt)\n");
+    out.push_str("))\n#v(6pt)\n");
 }
 
 /// The typst source of `doc`.
@@ -119,11 +126,7 @@ pub fn source(doc: &Document) -> String {
     out.push_str("#v(6mm)\n");
     for (i, line) in doc.subtitle.iter().enumerate() {
         let size = if i == 0 { "16pt" } else { "11pt" };
-        let _ = writeln!(
-            out,
-            "#align(center, text(size: {size}, {}))",
-            lit(line)
-        );
+        let _ = writeln!(out, "#align(center, text(size: {size}, {}))", lit(line));
     }
     out.push_str("#v(14mm)\n");
     let _ = writeln!(
@@ -179,7 +182,10 @@ mod tests {
     #[test]
     fn literals_escape_everything_typst_would_read() {
         assert_eq!(lit(r#"a "b" \c"#), r#""a \"b\" \\c""#);
-        assert_eq!(lit("#set page(\"x\") $x$ *b* <l> @r"), "\"#set page(\\\"x\\\") $x$ *b* <l> @r\"");
+        assert_eq!(
+            lit("#set page(\"x\") $x$ *b* <l> @r"),
+            "\"#set page(\\\"x\\\") $x$ *b* <l> @r\""
+        );
         assert_eq!(lit("a\nb\u{7}"), "\"a\\nb\\u{7}\"");
     }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use caudal_collector_domain::DAY_MS;
 use caudal_collector_domain::Lang;
 use caudal_collector_domain::maintenance::kpi::OrderCounts;
 use caudal_collector_domain::maintenance::work_order::{WorkKind, WorkState};
@@ -15,7 +16,6 @@ use caudal_collector_domain::reliability::risk::{
     ClassModel, Contribution, RiskAssessment, RiskInput, rank,
 };
 use caudal_collector_domain::reliability::{Availability, MtbfFigure};
-use caudal_collector_domain::DAY_MS;
 
 use crate::ReportError;
 use crate::charts::{
@@ -30,8 +30,13 @@ use crate::model::{
     WeeklyReport,
 };
 
-/// Rows of a ranking chart (the tables list every row).
+/// Rows of a ranking chart (the tables list every row, except the risk
+/// ranking's: [`RISK_TABLE_ROWS`]).
 pub const CHART_RANKING_ROWS: usize = 12;
+
+/// Assets the risk table lists with their inputs (the riskiest); the others
+/// are counted in a line below it and are in the API.
+pub const RISK_TABLE_ROWS: usize = 20;
 
 /// The MTBF as printed: `412,5 h`, or `datos insuficientes` below 3 failures
 /// (never 0).
@@ -159,7 +164,12 @@ pub fn headlines(r: &WeeklyReport) -> Vec<Headline> {
         h(l.pm_compliance, opt_percent(lang, r.pm.week.ratio)),
         h(
             l.slots_accepted,
-            format!("{} {} {}", count(lang, accepted), l.of, count(lang, expected)),
+            format!(
+                "{} {} {}",
+                count(lang, accepted),
+                l.of,
+                count(lang, expected)
+            ),
         ),
         h(l.assets_down, usize_count(lang, r.downtime.len())),
     ]
@@ -174,7 +184,10 @@ fn orders_section(r: &WeeklyReport) -> Section {
     let chart = StackedBarChart {
         id: "orders".to_owned(),
         title: l.orders_chart.to_owned(),
-        categories: WorkState::ALL.iter().map(|s| s.label(lang).to_owned()).collect(),
+        categories: WorkState::ALL
+            .iter()
+            .map(|s| s.label(lang).to_owned())
+            .collect(),
         series: kinds
             .iter()
             .map(|k| Series {
@@ -264,7 +277,7 @@ fn orders_section(r: &WeeklyReport) -> Section {
             caption: Some(l.overdue_title.to_owned()),
             columns: vec![
                 Column::number(l.order),
-                Column::text(l.asset),
+                Column::flexible(l.asset),
                 Column::wide(l.title),
                 Column::text(l.kind),
                 Column::text(l.priority),
@@ -289,7 +302,8 @@ fn reliability_section(r: &WeeklyReport) -> Section {
     let l = Labels::get(lang);
     let rel = &r.reliability;
     let bound_label = confidence_label(lang, r);
-    let failures_word = |n: u64| format!("{} {}", format::count(lang, n), l.failures.to_lowercase());
+    let failures_word =
+        |n: u64| format!("{} {}", format::count(lang, n), l.failures.to_lowercase());
     let chart = HBarChart {
         id: "mtbf".to_owned(),
         title: l.mtbf_chart.to_owned(),
@@ -392,7 +406,11 @@ fn availability_section(r: &WeeklyReport) -> Section {
         label: format!("{} {}", l.target, format::percent(lang, t, 1)),
     });
     let day_label = |d: &chrono::NaiveDate| {
-        format!("{} {}", format::weekday(lang, *d), format::short_date(lang, *d))
+        format!(
+            "{} {}",
+            format::weekday(lang, *d),
+            format::short_date(lang, *d)
+        )
     };
     let days = BarChart {
         id: "availability-days".to_owned(),
@@ -528,13 +546,15 @@ fn backlog_section(r: &WeeklyReport) -> Section {
 fn pm_section(r: &WeeklyReport) -> Section {
     let lang = r.lang;
     let l = Labels::get(lang);
-    let weeks: Vec<(IsoWeek, &caudal_collector_domain::maintenance::kpi::PmCompliance)> = r
-        .pm
-        .history
-        .iter()
-        .map(|(w, p)| (*w, p))
-        .chain(std::iter::once((r.week, &r.pm.week)))
-        .collect();
+    let weeks: Vec<(
+        IsoWeek,
+        &caudal_collector_domain::maintenance::kpi::PmCompliance,
+    )> =
+        r.pm.history
+            .iter()
+            .map(|(w, p)| (*w, p))
+            .chain(std::iter::once((r.week, &r.pm.week)))
+            .collect();
     let chart = LineChart {
         id: "pm".to_owned(),
         title: l.pm_chart.to_owned(),
@@ -624,7 +644,10 @@ fn failure_modes_section(r: &WeeklyReport) -> Section {
         format::date(lang, fm.last_day)
     );
     let blocks = if modes.is_empty() {
-        vec![Block::Paragraph(format!("{window}. {}", l.no_failure_modes))]
+        vec![Block::Paragraph(format!(
+            "{window}. {}",
+            l.no_failure_modes
+        ))]
     } else {
         vec![Block::Table(Table {
             caption: Some(window),
@@ -768,14 +791,15 @@ fn risk_section(r: &WeeklyReport) -> Section {
         caption: None,
         columns: vec![
             Column::number("#"),
-            Column::text(l.asset),
-            Column::text(l.class),
+            Column::flexible(l.asset),
+            Column::flexible(l.class),
             Column::number(l.probability),
-            Column::text(l.model),
+            Column::flexible(l.model),
             Column::wide(l.main_inputs),
         ],
         rows: rows
             .iter()
+            .take(RISK_TABLE_ROWS)
             .enumerate()
             .map(|(i, x)| {
                 vec![
@@ -790,12 +814,20 @@ fn risk_section(r: &WeeklyReport) -> Section {
             .collect(),
         total_row: false,
     };
+    let mut blocks = vec![Block::Table(table)];
+    if rows.len() > RISK_TABLE_ROWS {
+        blocks.push(Block::Paragraph(format!(
+            "{} ({}).",
+            l.and_more(rows.len() - RISK_TABLE_ROWS),
+            l.lower_risk
+        )));
+    }
     Section {
         id: "risk",
         title: l.risk_title.to_owned(),
         definition,
         charts: vec![Chart::HBar(chart)],
-        blocks: vec![Block::Table(table)],
+        blocks,
     }
 }
 
@@ -910,7 +942,13 @@ pub fn causes_text(lang: Lang, d: &AssetDowntime) -> String {
     d.down_ms
         .iter()
         .filter(|(_, ms)| **ms > 0)
-        .map(|(c, ms)| format!("{} {}", labels::down_cause(lang, *c), format::hours_ms(lang, *ms)))
+        .map(|(c, ms)| {
+            format!(
+                "{} {}",
+                labels::down_cause(lang, *c),
+                format::hours_ms(lang, *ms)
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -975,7 +1013,7 @@ fn downtime_section(r: &WeeklyReport) -> Section {
         blocks: vec![Block::Table(Table {
             caption: None,
             columns: vec![
-                Column::text(l.asset),
+                Column::flexible(l.asset),
                 Column::text(l.kind),
                 Column::number(l.stops),
                 Column::number(l.down_total),

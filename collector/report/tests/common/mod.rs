@@ -2,14 +2,22 @@
 //! chosen so each printed value can be checked by hand (the expected strings
 //! are in `EXPECTED_ES` / `EXPECTED_EN`, each with its hand computation).
 
-#![allow(dead_code, unreachable_pub, reason = "each test binary uses part of the fixture")]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test binary uses part of the fixture"
+)]
 
 use std::collections::BTreeMap;
 
-use caudal_collector_domain::maintenance::kpi::{Backlog, OnTime, OrderCounts, Overdue, PmCompliance};
+use caudal_collector_domain::maintenance::kpi::{
+    Backlog, OnTime, OrderCounts, Overdue, PmCompliance,
+};
 use caudal_collector_domain::maintenance::work_order::{Priority, WorkKind, WorkState};
 use caudal_collector_domain::reliability::kpi::{AssetClass, DayPartial, FailureRule, Kpis, Scope};
-use caudal_collector_domain::reliability::risk::{ClassModel, Contribution, RiskAssessment, RiskInput};
+use caudal_collector_domain::reliability::risk::{
+    ClassModel, Contribution, RiskAssessment, RiskInput,
+};
 use caudal_collector_domain::reliability::{
     Availability, AvailabilityVariant, Confidence, MttrStart, ReliabilityError, mtbf_figure,
 };
@@ -127,7 +135,12 @@ pub fn assets() -> Vec<(AssetRef, AssetKind, &'static str)> {
     };
     push(20, "Bomba P", AssetKind::Pump, "Grundfos SP 17-8");
     push(10, "Motor M", AssetKind::Motor, "WEG W22 30 kW");
-    push(8, "Caudalímetro FT", AssetKind::FlowMeter, "Siemens MAG 5100W");
+    push(
+        8,
+        "Caudalímetro FT",
+        AssetKind::FlowMeter,
+        "Siemens MAG 5100W",
+    );
     push(12, "Pozo", AssetKind::Well, "Pozo 8\" acero");
     out
 }
@@ -208,7 +221,10 @@ fn downtime() -> Vec<AssetDowntime> {
         down_ms: BTreeMap::from([(DownCause::External, h(6.2)), (DownCause::NoData, h(1.5))]),
         down_at_end: false,
     });
-    for (k, i) in [1usize, 3, 9, 12, 15, 25, 31, 40, 44, 47].into_iter().enumerate() {
+    for (k, i) in [1usize, 3, 9, 12, 15, 25, 31, 40, 44, 47]
+        .into_iter()
+        .enumerate()
+    {
         out.push(AssetDowntime {
             asset: a[i].0.clone(),
             kind: a[i].1,
@@ -443,7 +459,7 @@ pub fn weekly(lang: Lang) -> WeeklyReport {
 
 /// Hand-computed strings the Spanish report must print.
 /// χ² quantiles (left tail 0.95) from the NIST e-Handbook table 1.3.6.7.4:
-/// χ²(10) = 18.307, χ²(14) = 23.685, χ²(6) = 12.592, χ²(2) = 5.991, χ²(26) = 38.885.
+/// χ²(10) = 18.307, χ²(14) = 23.685, χ²(6) = 12.592, χ²(26) = 38.885; χ²(2) = −2 ln 0.05.
 pub const EXPECTED_ES: &[&str] = &[
     // SP 17-8: 1650 h / 4 = 412.5 h; lower 3300 / 18.307 = 180.26 h.
     "412,5 h",
@@ -453,8 +469,8 @@ pub const EXPECTED_ES: &[&str] = &[
     "202,7 h",
     // MAG 5100W: 2 failures → insufficient; lower 6000 / 12.592 = 476.49 h.
     "476,5 h",
-    // Wells: 0 failures; lower 4000 / 5.991 = 667.67 h.
-    "667,7 h",
+    // Wells: 0 failures; lower 2T / χ²(2) = T / −ln 0.05 = 2000 / 2.99573 = 667.62 h.
+    "667,6 h",
     // Site: 9050 / 12 = 754.17 h; lower 18100 / 38.885 = 465.47 h.
     "MTBF del sitio 754,2 h",
     "465,5 h",
@@ -503,7 +519,7 @@ pub const EXPECTED_EN: &[&str] = &[
     "400.0 h",
     "202.7 h",
     "476.5 h",
-    "667.7 h",
+    "667.6 h",
     "Site MTBF 754.2 h",
     "465.5 h",
     "Site MTTR 4.1 h",
