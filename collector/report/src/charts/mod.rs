@@ -413,9 +413,7 @@ impl Doc {
         let mut out = String::with_capacity(8 * 1024);
         let _ = write!(
             out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="{FONT}" font-size="12">"#,
-            w = WIDTH,
-            h = height,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="{FONT}" font-size="12">"#,
         );
         let _ = write!(
             out,
@@ -452,6 +450,10 @@ impl Doc {
         );
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "an SVG line is two points and a stroke"
+    )]
     fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: &str, width: f64, dash: bool) {
         let dash = if dash {
             r#" stroke-dasharray="6 4""#

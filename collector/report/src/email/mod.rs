@@ -399,6 +399,9 @@ pub fn text(doc: &Document, note: Option<&str>) -> String {
     out
 }
 
+/// (chart id, Content-ID) pairs.
+pub type ChartCids = Vec<(String, String)>;
+
 /// The inline PNG parts of `charts` and their (chart id, cid) pairs.
 ///
 /// # Errors
@@ -406,7 +409,7 @@ pub fn text(doc: &Document, note: Option<&str>) -> String {
 pub fn inline_charts(
     raster: &Raster,
     charts: &[NamedChart],
-) -> Result<(Vec<InlinePart>, Vec<(String, String)>), ReportError> {
+) -> Result<(Vec<InlinePart>, ChartCids), ReportError> {
     let mut parts = Vec::with_capacity(charts.len());
     let mut cids = Vec::with_capacity(charts.len());
     for c in charts {

@@ -210,7 +210,7 @@ pub struct Labels {
     pub rejected: &'static str,
     /// "Sin datos" (slots).
     pub without_data: &'static str,
-    /// "de ellos atrasados".
+    /// "Atrasados": accepted slots filed late.
     pub of_which_late: &'static str,
     /// Compliance definition sentence.
     pub compliance_def: &'static str,
@@ -378,7 +378,7 @@ pub const ES: Labels = Labels {
     in_review: "En revisión",
     rejected: "Rechazados",
     without_data: "Sin datos",
-    of_which_late: "de ellos atrasados",
+    of_which_late: "Atrasados",
     compliance_def: "Registros esperados en la semana por punto y regulador; faltantes = esperados − aceptados (pendientes, en revisión, rechazados o sin datos).",
     no_compliance: "No hay puntos con registros esperados.",
     downtime_title: "Activos detenidos",
@@ -515,7 +515,7 @@ pub const EN: Labels = Labels {
     in_review: "In review",
     rejected: "Rejected",
     without_data: "No data",
-    of_which_late: "of which late",
+    of_which_late: "Late",
     compliance_def: "Slots expected in the week per point and regulator; missing = expected − accepted (pending, in review, rejected or without data).",
     no_compliance: "No point has slots expected.",
     downtime_title: "Assets down",

@@ -351,7 +351,7 @@ fn reliability_section(r: &WeeklyReport) -> Section {
             format::date(lang, rel.site.last_day)
         )),
         columns: vec![
-            Column::wide(l.class),
+            Column::text(l.class),
             Column::number(l.assets),
             Column::number(l.operating_hours),
             Column::number(l.failures),
@@ -919,7 +919,7 @@ fn compliance_section(r: &WeeklyReport) -> Section {
         blocks: vec![Block::Table(Table {
             caption: None,
             columns: vec![
-                Column::wide(l.point),
+                Column::text(l.point),
                 Column::text(l.regulator),
                 Column::number(l.expected),
                 Column::number(l.accepted),
