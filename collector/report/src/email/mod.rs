@@ -257,11 +257,13 @@ pub fn html(doc: &Document, cids: &[(String, String)], note: Option<&str>) -> St
             s.id,
             escape(&s.title)
         );
-        let _ = write!(
-            out,
-            r#"<p style="margin:0 0 8px 0;font-size:12px;color:#555555;">{}</p>"#,
-            escape(&s.definition)
-        );
+        if !s.definition.is_empty() {
+            let _ = write!(
+                out,
+                r#"<p style="margin:0 0 8px 0;font-size:12px;color:#555555;">{}</p>"#,
+                escape(&s.definition)
+            );
+        }
         for c in &s.charts {
             if let Some((_, cid)) = cids.iter().find(|(id, _)| id == c.id()) {
                 let _ = write!(
@@ -385,7 +387,11 @@ pub fn text(doc: &Document, note: Option<&str>) -> String {
     for s in &doc.sections {
         let _ = writeln!(out, "{}", s.title);
         let _ = writeln!(out, "{}", "-".repeat(s.title.chars().count()));
-        let _ = writeln!(out, "{}\n", s.definition);
+        if s.definition.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "{}\n", s.definition);
+        }
         for b in &s.blocks {
             match b {
                 Block::Table(t) => text_table(&mut out, t, doc.lang),
