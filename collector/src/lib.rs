@@ -1,20 +1,25 @@
-//! `caudal-collector`: receives readings from agents, stores them (SQLite or
-//! PostgreSQL), keeps aggregates and serves them over an HTTP API.
+//! `caudal-collector`: the edges and the wiring of the collector. It receives
+//! readings from agents over QUIC, stores them through
+//! `caudal-collector-store` (SQLite or PostgreSQL), and serves them over an
+//! HTTP API; the rules live in `caudal-collector-domain`.
 //!
 //! Code map:
-//! - [`store`]: the storage interface and its two backends; idempotent batch
-//!   writes, aggregates, reads. Invariant: a seq is acknowledged only after the
-//!   transaction that stored it committed.
-//! - [`api`]: axum routes under `/api/v1`, OpenAPI document, error bodies.
-//! - [`auth`]: roles, permissions and API tokens (pure).
-//! - [`telemetry`]: metric names and counters.
-//! - [`ingest`]: QUIC ingest of agent sessions; it calls [`store::Store::write_batch`].
+//! - [`cli`]: the command line, one file per command group.
+//! - [`app`]: the store and every task under one shutdown token and task
+//!   tracker, with the clock injected.
+//! - [`api`]: axum routes under `/api/v1`, one file per resource, DTOs,
+//!   OpenAPI document, error bodies.
+//! - [`auth`]: API token generation.
+//! - [`telemetry`]: every metric defined once; the `/metrics` writer.
+//! - [`ingest`]: QUIC ingest of agent sessions; it calls
+//!   [`caudal_collector_store::Store::write_batch`].
 //! - [`pki`]: the CA, agent enrollment and revocation, the mTLS verifier.
 
 pub mod api;
+pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod ingest;
 pub mod notify;
 pub mod pki;
-pub mod store;
 pub mod telemetry;

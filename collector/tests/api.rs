@@ -2,7 +2,8 @@
 
 mod common;
 
-use caudal_collector::auth::{Permission, Role, allows};
+use caudal_collector_domain::Role;
+use caudal_collector_domain::access::{Permission, allows};
 use common::*;
 use serde_json::{Value, json};
 
@@ -102,7 +103,7 @@ fn route_table_matches_the_written_access_policy() {
         match (who, perm) {
             (None, None) => {}
             (Some(roles), Some(p)) => {
-                for role in Role::ALL {
+                for &role in Role::ALL {
                     assert_eq!(
                         allows(role, *p),
                         roles.contains(&role.as_str()),
@@ -141,7 +142,7 @@ async fn every_route_checks_its_role() {
                 ));
             }
         }
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let (uri, body) = request_for(method, path, Some(role));
             let (status, resp) = call(&f.app, &m, &uri, Some(f.token(role)), body.as_deref()).await;
             let allowed = perm.is_none_or(|p| allows(role, p));
@@ -320,10 +321,10 @@ async fn bad_input_gets_a_4xx_naming_the_problem_and_writes_nothing() {
     let (s, b) = call(&f.app, "GET", "/api/v1/nothing", admin, None).await;
     check(s, &b, 404, "not_found", "no such route");
     // Nothing was half-written.
-    let p = f.db.store.get_point("W-1").await.unwrap();
+    let p = f.store.get_point("W-1").await.unwrap();
     assert_eq!(p.name, "W-1", "a refused PATCH changed the point");
     assert!(
-        f.db.store.get_point("X").await.is_err(),
+        f.store.get_point("X").await.is_err(),
         "a refused POST created a point"
     );
 }
@@ -350,7 +351,6 @@ async fn series_pages_and_csv_export() {
             None => break,
         }
     }
-    #[allow(clippy::cast_precision_loss, reason = "small test values")]
     let expected: Vec<f64> = (1..=90).map(|v| v as f64).collect();
     assert_eq!(values, expected);
     let (s, b) = call(
@@ -454,11 +454,7 @@ async fn server_stops_on_shutdown_signal() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = caudal_collector::api::AppState {
-        store: f.db.store.clone(),
-        limits: caudal_collector::api::Limits::default(),
-        ingest: std::sync::Arc::default(),
-    };
+    let state = caudal_collector::api::AppState::new(f.store.clone());
     let server = tokio::spawn(caudal_collector::api::run(listener, state, async {
         let _ = rx.await;
     }));

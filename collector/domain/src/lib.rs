@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod access;
+pub mod agents;
 pub mod alarms;
 pub mod anomaly;
 pub mod assets;
@@ -11,7 +13,9 @@ pub mod jobs;
 pub mod maintenance;
 pub mod notify;
 pub mod operating;
+pub mod points;
 pub mod reliability;
+pub mod series;
 pub mod vocab;
 pub mod zone;
 

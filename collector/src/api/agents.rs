@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::auth::{Authorized, ReadAgents};
 use super::error::{ApiError, ErrorBody};
 use super::{AppState, rfc3339};
-use crate::store::AgentState;
+use caudal_collector_domain::agents::AgentState;
 
 /// An agent and its sync state.
 #[derive(Debug, Serialize, ToSchema)]

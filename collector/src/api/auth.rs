@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::auth::{Permission, TokenHash, allows};
-use crate::store::User;
+use caudal_collector_domain::access::{Permission, User, allows};
+use caudal_collector_store::TokenHash;
 
 /// A type standing for one [`Permission`].
 pub trait Guard: Send + Sync + 'static {

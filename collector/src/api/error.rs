@@ -8,7 +8,31 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::store::{StoreError, StoreErrorKind};
+use caudal_collector_store::{StoreError, StoreErrorKind};
+
+/// Longest piece of a client's input quoted back in an error message.
+pub const MAX_QUOTED_CHARS: usize = 40;
+
+/// A client's input as quoted in an error message: in backticks, cut to
+/// [`MAX_QUOTED_CHARS`] characters, control characters escaped. Error bodies
+/// never echo long or raw input back.
+#[must_use]
+pub fn quote(input: &str) -> String {
+    let mut out = String::from("`");
+    for (i, c) in input.chars().enumerate() {
+        if i == MAX_QUOTED_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('`');
+    out
+}
 
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -115,6 +139,12 @@ impl From<StoreError> for ApiError {
                 other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
             },
             StoreErrorKind::Unavailable => ApiError::unavailable(&e),
+            // Logged and counted by the store; the client learns only that it is not its fault.
+            StoreErrorKind::Corrupt => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "corrupt_data",
+                "stored data needed for this request cannot be read; the collector's operator must repair it",
+            ),
         }
     }
 }

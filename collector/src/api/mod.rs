@@ -28,7 +28,10 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::store::Store;
+use caudal_collector_store::Store;
+
+use crate::app::SharedClock;
+use crate::telemetry::{HttpStats, UNMATCHED_ROUTE};
 
 /// API limits taken from the config.
 #[derive(Clone, Copy, Debug)]
@@ -69,6 +72,24 @@ pub struct AppState {
     pub limits: Limits,
     /// QUIC ingest counters, rendered on `/metrics` after the store's.
     pub ingest: std::sync::Arc<crate::ingest::IngestMetrics>,
+    /// HTTP counters.
+    pub http: std::sync::Arc<HttpStats>,
+    /// Where handlers read the time.
+    pub clock: SharedClock,
+}
+
+impl AppState {
+    /// State over `store` with default limits, fresh counters and the system clock.
+    #[must_use]
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            limits: Limits::default(),
+            ingest: std::sync::Arc::default(),
+            http: std::sync::Arc::default(),
+            clock: std::sync::Arc::new(crate::app::SystemClock),
+        }
+    }
 }
 
 #[derive(OpenApi)]
@@ -119,9 +140,23 @@ fn openapi_text() -> &'static str {
     TEXT.get_or_init(|| openapi().to_json().unwrap_or_else(|_| "{}".to_owned()))
 }
 
+/// Count every response by status class and time it by method and route
+/// template (`/api/v1/points/{code}`, never the raw path).
 async fn count_status(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or(UNMATCHED_ROUTE, axum::extract::MatchedPath::as_str)
+        .to_owned();
     let resp = next.run(req).await;
-    state.store.metrics().http_response(resp.status().as_u16());
+    state.http.response(
+        &method,
+        &route,
+        resp.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     resp
 }
 

@@ -3,14 +3,15 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use caudal_protocol::UtcMillis;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{Authorized, CreatePoints, EditPoints, ReadData};
-use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, quote};
 use super::{AppState, rfc3339};
-use crate::store::{LatestValue, Point, PointKind, PointPatch, PointStatus, codec};
+use caudal_collector_domain::points::{Point, PointKind, PointPatch, PointStatus};
+use caudal_collector_domain::series::LatestValue;
+use caudal_collector_store::codec;
 
 /// A catchment point.
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,7 +94,8 @@ impl PointUpdate {
                 ApiError::bad_field(
                     "kind",
                     format!(
-                        "unknown kind `{k}`; expected well, river, lake, reservoir, spring or drain"
+                        "unknown kind {}; expected well, river, lake, reservoir, spring or drain",
+                        quote(k)
                     ),
                 )
             })?),
@@ -103,7 +105,10 @@ impl PointUpdate {
             Some(s) => Some(PointStatus::parse(s).ok_or_else(|| {
                 ApiError::bad_field(
                     "status",
-                    format!("unknown status `{s}`; expected unregistered, active or inactive"),
+                    format!(
+                        "unknown status {}; expected unregistered, active or inactive",
+                        quote(s)
+                    ),
                 )
             })?),
         };
@@ -150,7 +155,7 @@ pub async fn create_point(
     let patch = body.fields.into_patch()?;
     let p = s
         .store
-        .create_point(&body.code, &patch, UtcMillis::now())
+        .create_point(&body.code, &patch, s.clock.now())
         .await?;
     Ok((StatusCode::CREATED, Json(p.into())))
 }
@@ -182,7 +187,7 @@ pub async fn update_point(
     let patch = body.into_patch()?;
     Ok(Json(
         s.store
-            .update_point(&code, &patch, UtcMillis::now())
+            .update_point(&code, &patch, s.clock.now())
             .await?
             .into(),
     ))

@@ -12,9 +12,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{Authorized, ReadData};
-use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
+use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody, quote};
 use super::{AppState, rfc3339};
-use crate::store::{AggRow, Cursor, RawRow, Resolution, SeriesQuery, SeriesRows, codec};
+use caudal_collector_domain::series::{
+    AggRow, Cursor, RawRow, Resolution, SeriesQuery, SeriesRows,
+};
+use caudal_collector_store::codec;
 
 /// Default page size.
 const DEFAULT_LIMIT: u32 = 1000;
@@ -115,17 +118,12 @@ fn parse_time(field: &str, s: &str) -> Result<UtcMillis, ApiError> {
         .map_err(|e| {
             ApiError::bad_field(
                 field,
-                format!("`{s}` is not an RFC 3339 time ({e}), e.g. 2024-03-01T00:00:00Z"),
+                format!(
+                    "{} is not an RFC 3339 time ({e}), e.g. 2024-03-01T00:00:00Z",
+                    quote(s)
+                ),
             )
         })
-}
-
-fn resolution_name(r: Resolution) -> &'static str {
-    match r {
-        Resolution::Raw => "raw",
-        Resolution::Hour => "hour",
-        Resolution::Day => "day",
-    }
 }
 
 /// Check the path and parameters (pure; every refusal names its field).
@@ -141,21 +139,23 @@ fn build_query(
         ApiError::bad_field(
             "variable",
             format!(
-                "unknown variable `{variable}`; expected one of {}",
+                "unknown variable {}; expected one of {}",
+                quote(variable),
                 names.join(", ")
             ),
         )
     })?;
     let resolution = match p.resolution.as_deref() {
-        None | Some("raw") => Resolution::Raw,
-        Some("hour") => Resolution::Hour,
-        Some("day") => Resolution::Day,
-        Some(other) => {
-            return Err(ApiError::bad_field(
-                "resolution",
-                format!("unknown resolution `{other}`; expected raw, hour or day"),
-            ));
-        }
+        None => Resolution::Raw,
+        Some(r) => match Resolution::parse(r) {
+            Some(r) => r,
+            None => {
+                return Err(ApiError::bad_field(
+                    "resolution",
+                    format!("unknown resolution {}; expected raw, hour or day", quote(r)),
+                ));
+            }
+        },
     };
     let to = match &p.to {
         Some(t) => parse_time("to", t)?,
@@ -205,7 +205,7 @@ pub async fn series(
     ApiPath((code, variable)): ApiPath<(String, String)>,
     ApiQuery(p): ApiQuery<SeriesParams>,
 ) -> Result<Json<SeriesDto>, ApiError> {
-    let q = build_query(code, &variable, p, s.limits.max_page_rows, UtcMillis::now())?;
+    let q = build_query(code, &variable, p, s.limits.max_page_rows, s.clock.now())?;
     let page = s.store.series(&q).await?;
     let (readings, buckets) = match page.rows {
         SeriesRows::Raw(rows) => (Some(rows.into_iter().map(reading_dto).collect()), None),
@@ -214,7 +214,7 @@ pub async fn series(
     Ok(Json(SeriesDto {
         point: q.point,
         variable: q.variable.as_str(),
-        resolution: resolution_name(q.resolution),
+        resolution: q.resolution.as_str(),
         readings,
         buckets,
         next: page.next.map(Cursor::encode),
@@ -239,7 +239,7 @@ pub async fn series_csv(
             "the CSV export covers the whole range: leave out `limit` and `cursor`",
         ));
     }
-    let mut q = build_query(code, &variable, p, s.limits.max_page_rows, UtcMillis::now())?;
+    let mut q = build_query(code, &variable, p, s.limits.max_page_rows, s.clock.now())?;
     q.limit = s.limits.max_page_rows;
     let mut out = String::new();
     let mut rows_out: u64 = 0;

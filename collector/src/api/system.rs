@@ -27,7 +27,7 @@ pub async fn metrics(
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.store.metrics().render() + &s.ingest.render(),
+        crate::telemetry::render(&s.store, &s.http, &s.ingest),
     )
 }
 

@@ -31,7 +31,8 @@ use tokio_util::task::TaskTracker;
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::pki::{HandshakeRefusals, identity_of};
-use crate::store::{SessionFacts, Store};
+use caudal_collector_domain::agents::SessionFacts;
+use caudal_collector_store::Store;
 use session::{CheckedBatch, Session, message_name};
 
 /// Counters of the ingest path, rendered on `/metrics`.
@@ -502,7 +503,7 @@ async fn serve_stream(
             }
             Err(e) => {
                 warn!(error = %e, "batch not stored");
-                let reason = if e.kind() == crate::store::StoreErrorKind::Invalid {
+                let reason = if e.kind() == caudal_collector_store::StoreErrorKind::Invalid {
                     RejectReason::Malformed
                 } else {
                     RejectReason::Internal

@@ -15,8 +15,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{Caches, CheckedBatch, StoreError, fresh_rows};
-use crate::telemetry::Metrics;
+use crate::StoreError;
+use crate::batch::{Caches, CheckedBatch, fresh_rows};
+use crate::stats::StoreStats;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -29,7 +30,7 @@ pub struct SqliteStore {
     pub(crate) writer: SqlitePool,
     pub(crate) readers: SqlitePool,
     pub(crate) caches: Arc<Caches>,
-    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) stats: Arc<StoreStats>,
 }
 
 impl SqliteStore {
@@ -61,11 +62,11 @@ impl SqliteStore {
             writer,
             readers,
             caches: Arc::default(),
-            metrics: Arc::default(),
+            stats: Arc::default(),
         })
     }
 
-    /// See [`super::Store::write_batch`]. Returns `(contiguous seq, readings inserted)`.
+    /// See [`crate::Store::write_batch`]. Returns `(contiguous seq, readings inserted)`.
     pub(crate) async fn write_batch(
         &self,
         agent_id: &str,
@@ -76,10 +77,10 @@ impl SqliteStore {
         let mut tx = self.writer.begin().await?;
         let agent = ensure_agent!(tx, agent_id, epoch, now.0);
         let (contiguous, nearby) = load_ledger!(tx, agent, epoch, &batch.seqs, "");
-        let plan = super::ledger::plan(contiguous, &nearby, &batch.seqs);
+        let plan = caudal_collector_domain::series::ledger::plan(contiguous, &nearby, &batch.seqs);
         if !plan.changes(contiguous) {
             tx.commit().await?;
-            return Ok((super::seq_to_db(contiguous), 0));
+            return Ok((crate::ledger::seq_to_db(contiguous), 0));
         }
         let (targets, learned) =
             resolve_channels!(tx, self.caches, agent, epoch, batch, &plan.fresh, now.0);
@@ -106,6 +107,6 @@ impl SqliteStore {
         store_ledger!(tx, agent, epoch, plan, now.0);
         tx.commit().await?;
         self.caches.put_channels(agent, epoch, learned);
-        Ok((super::seq_to_db(plan.contiguous), rows.len()))
+        Ok((crate::ledger::seq_to_db(plan.contiguous), rows.len()))
     }
 }

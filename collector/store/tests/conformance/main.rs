@@ -1,15 +1,18 @@
-//! One conformance suite for the storage interface, run against SQLite and
-//! PostgreSQL (PostgreSQL is required: the tests fail when it is unreachable).
+//! One conformance suite for the storage interface: every case runs on SQLite
+//! and on PostgreSQL (PostgreSQL is required: the tests fail when it is
+//! unreachable, saying how to start it).
 
-mod common;
+mod fixtures;
 
-use caudal_collector::auth::{Role, TokenHash};
-use caudal_collector::store::{
-    AggRow, Cursor, PointKind, PointPatch, PointStatus, RawRow, Resolution, SeriesQuery,
-    SeriesRows, SessionFacts, Store, StoreError, StoreErrorKind,
+use caudal_collector_domain::Role;
+use caudal_collector_domain::agents::SessionFacts;
+use caudal_collector_domain::points::{PointKind, PointPatch, PointStatus};
+use caudal_collector_domain::series::{
+    AggRow, Cursor, RawRow, Resolution, SeriesQuery, SeriesRows,
 };
+use caudal_collector_store::{Store, StoreError, StoreErrorKind, TokenHash};
 use caudal_protocol::{Epoch, Quality, Reason, Seq, UtcMillis, Variable};
-use common::*;
+use fixtures::*;
 
 const AGENT: &str = "gw-01";
 const E1: Epoch = Epoch(0xDEAD_BEEF_0000_0001);
@@ -146,11 +149,7 @@ mod cases {
             100,
             "a replay was aggregated twice"
         );
-        let m = store.metrics().render();
-        assert!(
-            m.contains("caudal_store_readings_duplicate_total 110"),
-            "{m}"
-        );
+        assert_eq!(store.stats().readings_duplicate(), 110);
     }
 
     pub(crate) async fn overlaps_store_only_the_new_part(store: &Store) {
@@ -172,7 +171,6 @@ mod cases {
         let rows = raw_series(store, "W-1", Variable::Level).await;
         assert_eq!(rows.len(), 150);
         let values: Vec<f64> = rows.iter().map(|r| r.value.unwrap()).collect();
-        #[allow(clippy::cast_precision_loss, reason = "small test values")]
         let expected: Vec<f64> = (1..=150).map(|v| v as f64).collect();
         assert_eq!(values, expected);
     }
@@ -688,10 +686,11 @@ mod cases {
             store.add_user("ana", Role::Guest, UtcMillis(T0)).await,
             Err(StoreError::UserExists(_))
         ));
-        let (token, hash) = caudal_collector::auth::new_token();
+        let token = "cdl_0123456789abcdef";
+        let hash = TokenHash::of(token);
         store.add_token("ana", &hash, UtcMillis(T0)).await.unwrap();
         let user = store
-            .user_by_token(&TokenHash::of(&token))
+            .user_by_token(&TokenHash::of(token))
             .await
             .unwrap()
             .unwrap();
@@ -716,9 +715,10 @@ macro_rules! conformance {
             $(
                 #[tokio::test]
                 async fn $case() {
-                    let db = super::common::sqlite().await;
-                    super::cases::$case(&db.store).await;
-                    db.store.close().await;
+                    let db = caudal_collector_store::testing::TestDb::sqlite();
+                    let store = db.open().await;
+                    super::cases::$case(&store).await;
+                    store.close().await;
                 }
             )*
         }
@@ -726,9 +726,10 @@ macro_rules! conformance {
             $(
                 #[tokio::test]
                 async fn $case() {
-                    let db = super::common::postgres().await;
-                    super::cases::$case(&db.store).await;
-                    db.store.close().await;
+                    let db = caudal_collector_store::testing::TestDb::postgres().await;
+                    let store = db.open().await;
+                    super::cases::$case(&store).await;
+                    store.close().await;
                 }
             )*
         }

@@ -19,33 +19,35 @@
 
 /// An inclusive range of stored seqs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct SeqRange {
-    pub(crate) first: u64,
-    pub(crate) last: u64,
+pub struct SeqRange {
+    /// First seq.
+    pub first: u64,
+    /// Last seq.
+    pub last: u64,
 }
 
 /// What a batch does to the ledger.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Plan {
+pub struct Plan {
     /// Indices (into the batch) of readings to insert, first occurrence of each new seq.
-    pub(crate) fresh: Vec<usize>,
+    pub fresh: Vec<usize>,
     /// Ranges to delete (by `first`).
-    pub(crate) delete: Vec<u64>,
+    pub delete: Vec<u64>,
     /// Ranges to insert.
-    pub(crate) insert: Vec<SeqRange>,
+    pub insert: Vec<SeqRange>,
     /// The new highest contiguous seq.
-    pub(crate) contiguous: u64,
+    pub contiguous: u64,
 }
 
 impl Plan {
     /// True when the ledger changes.
-    pub(crate) fn changes(&self, old_contiguous: u64) -> bool {
+    pub fn changes(&self, old_contiguous: u64) -> bool {
         !self.fresh.is_empty() || !self.delete.is_empty() || self.contiguous != old_contiguous
     }
 }
 
 /// The ledger window a batch needs: ranges overlapping `[lo, hi]` (seqs of the batch ± 1).
-pub(crate) fn window(seqs: &[u64]) -> Option<(u64, u64)> {
+pub fn window(seqs: &[u64]) -> Option<(u64, u64)> {
     let lo = seqs.iter().copied().min()?;
     let hi = seqs.iter().copied().max()?;
     Some((lo.saturating_sub(1), hi.saturating_add(1)))
@@ -54,7 +56,7 @@ pub(crate) fn window(seqs: &[u64]) -> Option<(u64, u64)> {
 /// Decide which seqs of a batch are new and the ledger after storing them.
 ///
 /// `nearby` must hold every stored range overlapping [`window`] of `seqs`.
-pub(crate) fn plan(contiguous: u64, nearby: &[SeqRange], seqs: &[u64]) -> Plan {
+pub fn plan(contiguous: u64, nearby: &[SeqRange], seqs: &[u64]) -> Plan {
     let stored = |s: u64| s <= contiguous || nearby.iter().any(|r| r.first <= s && s <= r.last);
     let mut seen = std::collections::HashSet::with_capacity(seqs.len());
     let mut fresh = Vec::new();

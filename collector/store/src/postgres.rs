@@ -26,8 +26,9 @@ use caudal_protocol::UtcMillis;
 use chrono::{Datelike, TimeZone, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::{Caches, CheckedBatch, StoreError, fresh_rows};
-use crate::telemetry::Metrics;
+use crate::StoreError;
+use crate::batch::{Caches, CheckedBatch, fresh_rows};
+use crate::stats::StoreStats;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -39,7 +40,7 @@ const PARTITION_LOCK: i64 = 0x6361_7564_616c;
 pub struct PgStore {
     pub(crate) pool: PgPool,
     pub(crate) caches: Arc<Caches>,
-    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) stats: Arc<StoreStats>,
     partitions: Arc<Mutex<HashSet<i32>>>,
 }
 
@@ -78,7 +79,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             caches: Arc::default(),
-            metrics: Arc::default(),
+            stats: Arc::default(),
             partitions: Arc::default(),
         })
     }
@@ -90,10 +91,12 @@ impl PgStore {
             .filter_map(|r| month_of(r.time.0))
             .collect();
         let missing: Vec<(i32, i64, i64)> = {
-            let known = self.partitions.lock().map_err(|_| StoreError::Invalid {
-                field: "partitions",
-                message: "partition cache poisoned".to_owned(),
-            })?;
+            // A cache of partitions known to exist: a panic elsewhere cannot
+            // leave it half-updated, so a poisoned lock is still right.
+            let known = self
+                .partitions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             months
                 .into_iter()
                 .filter(|m| !known.contains(&m.0))
@@ -117,13 +120,14 @@ impl PgStore {
                 .await?;
         }
         tx.commit().await?;
-        if let Ok(mut known) = self.partitions.lock() {
-            known.extend(missing.iter().map(|m| m.0));
-        }
+        self.partitions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(missing.iter().map(|m| m.0));
         Ok(())
     }
 
-    /// See [`super::Store::write_batch`]. Returns `(contiguous seq, readings inserted)`.
+    /// See [`crate::Store::write_batch`]. Returns `(contiguous seq, readings inserted)`.
     pub(crate) async fn write_batch(
         &self,
         agent_id: &str,
@@ -135,10 +139,10 @@ impl PgStore {
         let mut tx = self.pool.begin().await?;
         let agent = ensure_agent!(tx, agent_id, epoch, now.0);
         let (contiguous, nearby) = load_ledger!(tx, agent, epoch, &batch.seqs, " FOR UPDATE");
-        let plan = super::ledger::plan(contiguous, &nearby, &batch.seqs);
+        let plan = caudal_collector_domain::series::ledger::plan(contiguous, &nearby, &batch.seqs);
         if !plan.changes(contiguous) {
             tx.commit().await?;
-            return Ok((super::seq_to_db(contiguous), 0));
+            return Ok((crate::ledger::seq_to_db(contiguous), 0));
         }
         let (targets, learned) =
             resolve_channels!(tx, self.caches, agent, epoch, batch, &plan.fresh, now.0);
@@ -191,7 +195,7 @@ impl PgStore {
         store_ledger!(tx, agent, epoch, plan, now.0);
         tx.commit().await?;
         self.caches.put_channels(agent, epoch, learned);
-        Ok((super::seq_to_db(plan.contiguous), n))
+        Ok((crate::ledger::seq_to_db(plan.contiguous), n))
     }
 }
 

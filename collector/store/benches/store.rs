@@ -3,8 +3,8 @@
 //! PostgreSQL.
 //!
 //! ```text
-//! cargo bench -p caudal-collector --bench store
-//! CAUDAL_BENCH_READINGS=1000000 CAUDAL_BENCH_BACKENDS=sqlite cargo bench -p caudal-collector --bench store
+//! cargo bench -p caudal-collector-store --bench store
+//! CAUDAL_BENCH_READINGS=1000000 CAUDAL_BENCH_BACKENDS=sqlite cargo bench -p caudal-collector-store --bench store
 //! ```
 //!
 //! Load: 100 agents × 10 points × 2 channels (level, counter) = 1,000 points,
@@ -19,11 +19,12 @@
 
 use std::time::{Duration, Instant};
 
-use caudal_collector::store::{Resolution, SeriesQuery, Store};
+use caudal_collector_domain::series::{Resolution, SeriesQuery, SeriesRows};
+use caudal_collector_store::Store;
+use caudal_collector_store::testing::TestDb;
 use caudal_protocol::{
     ChannelDesc, ChannelId, Coding, Epoch, Quality, Reading, Seq, UtcMillis, Variable,
 };
-use sqlx::Connection;
 
 const AGENTS: usize = 100;
 const POINTS_PER_AGENT: usize = 10;
@@ -106,7 +107,6 @@ fn batch(first: usize, last: usize, timeline: Timeline) -> Vec<Reading> {
             let r = if ch % 2 == 0 {
                 let raw =
                     i64::try_from(1000 + (tick64 * 7 + u64::try_from(ch).unwrap()) % 500).unwrap();
-                #[allow(clippy::cast_precision_loss, reason = "small register values")]
                 let value = raw as f64 * 0.01;
                 Reading {
                     seq: Seq(seq),
@@ -119,7 +119,6 @@ fn batch(first: usize, last: usize, timeline: Timeline) -> Vec<Reading> {
                 }
             } else {
                 let pulses = tick64 * 13;
-                #[allow(clippy::cast_precision_loss, reason = "pulse totals stay below 2^53")]
                 let value = pulses as f64 * 0.01;
                 Reading {
                     seq: Seq(seq),
@@ -214,14 +213,13 @@ async fn queries(store: &Store) -> ((Duration, Duration), (Duration, Duration), 
         let t = Instant::now();
         let page = store.series(&q).await.expect("series");
         series.push(t.elapsed());
-        if let caudal_collector::store::SeriesRows::Agg(rows) = page.rows {
+        if let SeriesRows::Agg(rows) = page.rows {
             buckets = rows.len();
         }
     }
     (p99(latest), p99(series), latest_rows, buckets)
 }
 
-#[allow(clippy::cast_precision_loss, reason = "throughput figures")]
 async fn bench(name: &str, store: Store, history: usize, live: usize, writers: usize) {
     let history_ticks = std::cmp::max(history / AGENTS / CHANNELS_PER_AGENT, 1);
     let live_ticks = live / AGENTS / CHANNELS_PER_AGENT;
@@ -273,34 +271,14 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         if backends.contains("sqlite") {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let url = format!("sqlite:{}", dir.path().join("bench.sqlite").display());
-            let store = Store::connect_url(&url, 4).await.expect("sqlite");
+            let db = TestDb::sqlite();
+            let store = Store::connect_url(&db.url, 4).await.expect("sqlite");
             bench("sqlite", store, history, live, 1).await;
         }
         if backends.contains("postgres") {
-            let admin = std::env::var("CAUDAL_TEST_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-            let name = format!("caudal_bench_{:08x}", rand::random::<u32>());
-            let mut c = sqlx::PgConnection::connect(&admin)
-                .await
-                .expect("PostgreSQL unreachable: set CAUDAL_TEST_PG_URL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut c)
-                .await
-                .expect("create");
-            let url = format!(
-                "{}/{name}",
-                admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)
-            );
-            let store = Store::connect_url(&url, 8).await.expect("postgres");
+            let db = TestDb::postgres().await;
+            let store = Store::connect_url(&db.url, 8).await.expect("postgres");
             bench("postgres", store, history, live, 4).await;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE {name} WITH (FORCE)"
-            )))
-            .execute(&mut c)
-            .await
-            .expect("drop");
         }
     });
 }

@@ -1,144 +1,8 @@
-//! Steps of the batch write that run the same SQL on both backends.
-//!
-//! They are macros, not generic functions, because each expands against a
-//! concrete `sqlx::Transaction<'_, Sqlite | Postgres>`: the SQL text is shared
-//! and the compiler checks each expansion against its backend. Everything
-//! here runs inside the batch transaction (`$tx` is its identifier).
-
-/// `INSERT` a site by code if new and yield its id.
-macro_rules! ensure_site {
-    ($tx:expr, $code:expr) => {{
-        sqlx::query("INSERT INTO sites (code, name) VALUES ($1, $1) ON CONFLICT (code) DO NOTHING")
-            .bind($code)
-            .execute($tx)
-            .await?;
-        let (id,): (i64,) = sqlx::query_as("SELECT id FROM sites WHERE code = $1")
-            .bind($code)
-            .fetch_one($tx)
-            .await?;
-        id
-    }};
-}
-
-/// Upsert the agent (touching `last_seen_ms`) and its epoch row; yield the agent key.
-macro_rules! ensure_agent {
-    ($tx:ident, $agent_id:expr, $epoch:expr, $now:expr) => {{
-        let (key,): (i64,) = sqlx::query_as(
-            "INSERT INTO agents (agent_id, epoch, first_seen_ms, last_seen_ms) VALUES ($1, $2, $3, $3) \
-             ON CONFLICT (agent_id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, \
-             epoch = COALESCE(agents.epoch, excluded.epoch) RETURNING id",
-        )
-        .bind($agent_id)
-        .bind($epoch)
-        .bind($now)
-        .fetch_one(&mut *$tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO agent_epochs (agent, epoch, first_seen_ms) VALUES ($1, $2, $3) ON CONFLICT (agent, epoch) DO NOTHING",
-        )
-        .bind(key)
-        .bind($epoch)
-        .bind($now)
-        .execute(&mut *$tx)
-        .await?;
-        key
-    }};
-}
-
-/// Read the ledger around a batch: `(contiguous, nearby ranges)`. `$lock` is
-/// appended to the `agent_epochs` select (`" FOR UPDATE"` on PostgreSQL).
-macro_rules! load_ledger {
-    ($tx:ident, $agent:expr, $epoch:expr, $seqs:expr, $lock:literal) => {{
-        let (c,): (i64,) = sqlx::query_as(concat!(
-            "SELECT contiguous_seq FROM agent_epochs WHERE agent = $1 AND epoch = $2",
-            $lock
-        ))
-        .bind($agent)
-        .bind($epoch)
-        .fetch_one(&mut *$tx)
-        .await?;
-        let nearby: Vec<$crate::store::ledger::SeqRange> = match $crate::store::ledger::window($seqs) {
-            Some((lo, hi)) => {
-                let rows: Vec<(i64, i64)> = sqlx::query_as(
-                    "SELECT first_seq, last_seq FROM seq_ranges \
-                     WHERE agent = $1 AND epoch = $2 AND last_seq >= $3 AND first_seq <= $4 ORDER BY first_seq",
-                )
-                .bind($agent)
-                .bind($epoch)
-                .bind($crate::store::seq_to_db(lo))
-                .bind($crate::store::seq_to_db(hi))
-                .fetch_all(&mut *$tx)
-                .await?;
-                rows.into_iter()
-                    .map(|(f, l)| $crate::store::ledger::SeqRange {
-                        first: u64::try_from(f).unwrap_or(0),
-                        last: u64::try_from(l).unwrap_or(0),
-                    })
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        (u64::try_from(c).unwrap_or(0), nearby)
-    }};
-}
-
-/// Map the channels used by fresh readings to `(point, variable)`, creating
-/// unknown points as `unregistered`. Yields `(targets, newly learned channels)`.
-macro_rules! resolve_channels {
-    ($tx:ident, $caches:expr, $agent:expr, $epoch:expr, $batch:expr, $fresh:expr, $now:expr) => {{
-        let mut targets: std::collections::HashMap<u32, $crate::store::ChannelTarget> = std::collections::HashMap::new();
-        let mut learned = Vec::new();
-        for &i in $fresh {
-            let ch = $batch.readings[i].channel.0;
-            if targets.contains_key(&ch) {
-                continue;
-            }
-            let Some(desc) = $batch.channels.get(&ch).copied() else { continue };
-            let target = match $caches.channel($agent, $epoch, desc) {
-                Some(t) => t,
-                None => {
-                    sqlx::query(
-                        "INSERT INTO points (code, name, status, created_ms, updated_ms) \
-                         VALUES ($1, $1, 'unregistered', $2, $2) ON CONFLICT (code) DO NOTHING",
-                    )
-                    .bind(&desc.point)
-                    .bind($now)
-                    .execute(&mut *$tx)
-                    .await?;
-                    let (point,): (i64,) = sqlx::query_as("SELECT id FROM points WHERE code = $1")
-                        .bind(&desc.point)
-                        .fetch_one(&mut *$tx)
-                        .await?;
-                    let t = $crate::store::ChannelTarget {
-                        point,
-                        variable: $crate::store::codec::variable_id(desc.variable),
-                        counter: $crate::store::is_counter(desc),
-                    };
-                    sqlx::query(
-                        "INSERT INTO channels (agent, epoch, channel, point_id, variable_id, unit, counter, regulated) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (agent, epoch, channel) DO UPDATE SET \
-                         point_id = excluded.point_id, variable_id = excluded.variable_id, unit = excluded.unit, \
-                         counter = excluded.counter, regulated = excluded.regulated",
-                    )
-                    .bind($agent)
-                    .bind($epoch)
-                    .bind(i64::from(desc.id.0))
-                    .bind(point)
-                    .bind(t.variable)
-                    .bind(&desc.unit)
-                    .bind(t.counter)
-                    .bind(desc.regulated)
-                    .execute(&mut *$tx)
-                    .await?;
-                    learned.push((desc.clone(), t));
-                    t
-                }
-            };
-            targets.insert(ch, target);
-        }
-        (targets, learned)
-    }};
-}
+//! The SQL of the hourly and daily aggregates. The merge rule and the exact
+//! counter increase are in [`caudal_collector_domain::series::aggregate`]; a
+//! batch folds its readings there and merges the result here, inside the
+//! batch transaction (`$tx` is its identifier), with one range read per
+//! counter series and one multi-row statement per table.
 
 /// The stored counter rows `(agent, epoch, bucket, max_total)` of a series
 /// that `aggregate::settle_counters` needs for one `(agent, epoch)`: every
@@ -179,7 +43,7 @@ macro_rules! merge_aggregates {
             (a.point, a.variable, a.period, a.agent, a.epoch) == (b.point, b.variable, b.period, b.agent, b.epoch)
         }) {
             let (Some(first), Some(last)) = (group.first(), group.last()) else { continue };
-            let stored: Vec<(i64, i64, i64, f64)> = sqlx::query_as($crate::store::shared::READ_COUNTER_RANGE)
+            let stored: Vec<(i64, i64, i64, f64)> = sqlx::query_as($crate::aggregates::READ_COUNTER_RANGE)
                 .bind(first.point)
                 .bind(first.variable)
                 .bind(first.period)
@@ -189,7 +53,7 @@ macro_rules! merge_aggregates {
                 .bind(last.bucket)
                 .fetch_all(&mut *$tx)
                 .await?;
-            let plan = $crate::store::aggregate::settle_counters(group, &stored);
+            let plan = caudal_collector_domain::series::aggregate::settle_counters(group, &stored);
             maxima.extend(plan.maxima);
             increases.extend(plan.increases);
             shared.extend(plan.shared.into_iter().map(|b| (first.point, first.variable, first.period, b)));
@@ -198,7 +62,7 @@ macro_rules! merge_aggregates {
         // delta; the rest (the stored bucket after the batch's) get an UPDATE.
         let mut increases: std::collections::HashMap<(i64, i64, i64, i64), f64> = increases
             .into_iter()
-            .map(|i: $crate::store::aggregate::Increase| ((i.point, i.variable, i.period, i.bucket), i.increase))
+            .map(|i: caudal_collector_domain::series::aggregate::Increase| ((i.point, i.variable, i.period, i.bucket), i.increase))
             .collect();
         for chunk in $fold.buckets.chunks(2000) {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
@@ -232,7 +96,7 @@ macro_rules! merge_aggregates {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "INSERT INTO counter_buckets (point_id, variable_id, period, agent, epoch, bucket_ms, max_total) ",
             );
-            qb.push_values(chunk, |mut b, c: &$crate::store::aggregate::CounterMax| {
+            qb.push_values(chunk, |mut b, c: &caudal_collector_domain::series::aggregate::CounterMax| {
                 b.push_bind(c.point)
                     .push_bind(c.variable)
                     .push_bind(c.period)
@@ -247,9 +111,9 @@ macro_rules! merge_aggregates {
             ));
             qb.build().execute(&mut *$tx).await?;
         }
-        let mut increases: Vec<$crate::store::aggregate::Increase> = increases
+        let mut increases: Vec<caudal_collector_domain::series::aggregate::Increase> = increases
             .into_iter()
-            .map(|((point, variable, period, bucket), increase)| $crate::store::aggregate::Increase {
+            .map(|((point, variable, period, bucket), increase)| caudal_collector_domain::series::aggregate::Increase {
                 point,
                 variable,
                 period,
@@ -262,7 +126,7 @@ macro_rules! merge_aggregates {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "WITH v (point_id, variable_id, period, bucket_ms, increase) AS (",
             );
-            qb.push_values(chunk, |mut b, i: &$crate::store::aggregate::Increase| {
+            qb.push_values(chunk, |mut b, i: &caudal_collector_domain::series::aggregate::Increase| {
                 b.push_bind(i.point)
                     .push_bind(i.variable)
                     .push_bind(i.period)
@@ -277,7 +141,7 @@ macro_rules! merge_aggregates {
             qb.build().execute(&mut *$tx).await?;
         }
         for &(point, variable, period, bucket) in &shared {
-            sqlx::query($crate::store::shared::RECOMPUTE_SHARED_INCREASE)
+            sqlx::query($crate::aggregates::RECOMPUTE_SHARED_INCREASE)
                 .bind(point)
                 .bind(variable)
                 .bind(period)
@@ -290,7 +154,7 @@ macro_rules! merge_aggregates {
                 "INSERT INTO latest (point_id, variable_id, time_ms, value, raw, quality) ",
             );
             qb.push_values(chunk, |mut b, &i| {
-                let r: &$crate::store::FreshRow = &$rows[i];
+                let r: &$crate::batch::FreshRow = &$rows[i];
                 b.push_bind(r.point)
                     .push_bind(r.variable)
                     .push_bind(r.time)
@@ -304,39 +168,5 @@ macro_rules! merge_aggregates {
             );
             qb.build().execute(&mut *$tx).await?;
         }
-    }};
-}
-
-/// Write the ledger plan and the epoch's counters.
-macro_rules! store_ledger {
-    ($tx:ident, $agent:expr, $epoch:expr, $plan:expr, $now:expr) => {{
-        for first in &$plan.delete {
-            sqlx::query("DELETE FROM seq_ranges WHERE agent = $1 AND epoch = $2 AND first_seq = $3")
-                .bind($agent)
-                .bind($epoch)
-                .bind($crate::store::seq_to_db(*first))
-                .execute(&mut *$tx)
-                .await?;
-        }
-        for r in &$plan.insert {
-            sqlx::query("INSERT INTO seq_ranges (agent, epoch, first_seq, last_seq) VALUES ($1, $2, $3, $4)")
-                .bind($agent)
-                .bind($epoch)
-                .bind($crate::store::seq_to_db(r.first))
-                .bind($crate::store::seq_to_db(r.last))
-                .execute(&mut *$tx)
-                .await?;
-        }
-        sqlx::query(
-            "UPDATE agent_epochs SET contiguous_seq = $3, readings = readings + $4, last_write_ms = $5 \
-             WHERE agent = $1 AND epoch = $2",
-        )
-        .bind($agent)
-        .bind($epoch)
-        .bind($crate::store::seq_to_db($plan.contiguous))
-        .bind(i64::try_from($plan.fresh.len()).unwrap_or(i64::MAX))
-        .bind($now)
-        .execute(&mut *$tx)
-        .await?;
     }};
 }

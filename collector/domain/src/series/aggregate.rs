@@ -36,12 +36,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One hour in ms.
-pub const HOUR_MS: i64 = 3_600_000;
-/// One day in ms.
-pub const DAY_MS: i64 = 86_400_000;
+pub use crate::{DAY_MS, HOUR_MS};
 /// The aggregate periods maintained.
-pub(crate) const PERIODS: [i64; 2] = [HOUR_MS, DAY_MS];
+pub const PERIODS: [i64; 2] = [HOUR_MS, DAY_MS];
 
 /// Start of the bucket of width `period` holding `time`.
 #[must_use]
@@ -51,35 +48,51 @@ pub fn bucket_start(time_ms: i64, period: i64) -> i64 {
 
 /// A stored reading as the aggregation sees it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Sample {
-    pub(crate) point: i64,
-    pub(crate) variable: i64,
-    pub(crate) agent: i64,
-    pub(crate) epoch: i64,
-    pub(crate) counter: bool,
-    pub(crate) time: i64,
+pub struct Sample {
+    /// Point key.
+    pub point: i64,
+    /// Variable key.
+    pub variable: i64,
+    /// Agent key.
+    pub agent: i64,
+    /// Epoch as stored.
+    pub epoch: i64,
+    /// Whether the channel carries an epoch-relative running total.
+    pub counter: bool,
+    /// Time, ms UTC.
+    pub time: i64,
     /// `None` for NaN or bad quality: not aggregated.
-    pub(crate) value: Option<f64>,
+    pub value: Option<f64>,
 }
 
 /// The contribution of one batch to one bucket.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct BucketDelta {
-    pub(crate) point: i64,
-    pub(crate) variable: i64,
-    pub(crate) period: i64,
-    pub(crate) bucket: i64,
-    pub(crate) count: i64,
-    pub(crate) sum: f64,
-    pub(crate) min: f64,
-    pub(crate) max: f64,
-    pub(crate) last_time: i64,
-    pub(crate) last_value: f64,
+pub struct BucketDelta {
+    /// Point key.
+    pub point: i64,
+    /// Variable key.
+    pub variable: i64,
+    /// Bucket width, ms.
+    pub period: i64,
+    /// Bucket start, ms UTC.
+    pub bucket: i64,
+    /// Readings.
+    pub count: i64,
+    /// Sum of their values.
+    pub sum: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Greatest time.
+    pub last_time: i64,
+    /// Value at that time.
+    pub last_value: f64,
 }
 
 impl BucketDelta {
     /// Merge another delta (or stored row) into this one: the same rule the SQL upsert applies.
-    pub(crate) fn merge(&mut self, o: &BucketDelta) {
+    pub fn merge(&mut self, o: &BucketDelta) {
         self.count += o.count;
         self.sum += o.sum;
         self.min = self.min.min(o.min);
@@ -93,27 +106,35 @@ impl BucketDelta {
 
 /// The highest counter total of one `(agent, epoch)` in one bucket.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct CounterMax {
-    pub(crate) point: i64,
-    pub(crate) variable: i64,
-    pub(crate) period: i64,
-    pub(crate) agent: i64,
-    pub(crate) epoch: i64,
-    pub(crate) bucket: i64,
-    pub(crate) max_total: f64,
+pub struct CounterMax {
+    /// Point key.
+    pub point: i64,
+    /// Variable key.
+    pub variable: i64,
+    /// Bucket width, ms.
+    pub period: i64,
+    /// Agent key.
+    pub agent: i64,
+    /// Epoch as stored.
+    pub epoch: i64,
+    /// Bucket start, ms UTC.
+    pub bucket: i64,
+    /// Highest running total in the bucket, m³.
+    pub max_total: f64,
 }
 
 /// The aggregate work of one batch.
 #[derive(Debug, Default)]
-pub(crate) struct Fold {
-    pub(crate) buckets: Vec<BucketDelta>,
+pub struct Fold {
+    /// One delta per `(point, variable, period, bucket)`, in key order.
+    pub buckets: Vec<BucketDelta>,
     /// In key order, so the maxima of one `(point, variable, period, agent,
     /// epoch)` are adjacent and sorted by bucket.
-    pub(crate) counters: Vec<CounterMax>,
+    pub counters: Vec<CounterMax>,
 }
 
 /// Fold the fresh readings of a batch into per-bucket deltas.
-pub(crate) fn fold(samples: impl IntoIterator<Item = Sample>) -> Fold {
+pub fn fold(samples: impl IntoIterator<Item = Sample>) -> Fold {
     let mut buckets: BTreeMap<(i64, i64, i64, i64), BucketDelta> = BTreeMap::new();
     let mut counters: BTreeMap<(i64, i64, i64, i64, i64, i64), f64> = BTreeMap::new();
     for s in samples {
@@ -165,12 +186,12 @@ pub(crate) fn fold(samples: impl IntoIterator<Item = Sample>) -> Fold {
 
 /// One `(agent, epoch)`'s counter maxima after a batch, see [`merge_counter`].
 #[derive(Debug, Default, PartialEq)]
-pub(crate) struct CounterMerge {
+pub struct CounterMerge {
     /// `(bucket, max_total)` that are new or higher than stored: to upsert.
-    pub(crate) maxima: Vec<(i64, f64)>,
+    pub maxima: Vec<(i64, f64)>,
     /// `(bucket, share of increase)` for every bucket of the batch and the
     /// stored bucket after each: the only shares the batch can change.
-    pub(crate) increases: Vec<(i64, f64)>,
+    pub increases: Vec<(i64, f64)>,
 }
 
 /// Merge a batch's maxima of one `(point, variable, period, agent, epoch)`
@@ -182,7 +203,7 @@ pub(crate) struct CounterMerge {
 /// latest (those two included when they exist). `batch` may be in any order
 /// and repeat buckets. A share is `max_total - max_total of the previous
 /// bucket`, or `- 0` at the epoch's first bucket.
-pub(crate) fn merge_counter(stored: &[(i64, f64)], batch: &[(i64, f64)]) -> CounterMerge {
+pub fn merge_counter(stored: &[(i64, f64)], batch: &[(i64, f64)]) -> CounterMerge {
     let mut merged: BTreeMap<i64, f64> = stored.iter().copied().collect();
     let mut raised: BTreeMap<i64, f64> = BTreeMap::new();
     for &(bucket, total) in batch {
@@ -221,34 +242,36 @@ pub(crate) fn merge_counter(stored: &[(i64, f64)], batch: &[(i64, f64)]) -> Coun
 
 /// A bucket's new `increase`, written as is.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Increase {
-    pub(crate) point: i64,
-    pub(crate) variable: i64,
-    pub(crate) period: i64,
-    pub(crate) bucket: i64,
-    pub(crate) increase: f64,
+pub struct Increase {
+    /// Point key.
+    pub point: i64,
+    /// Variable key.
+    pub variable: i64,
+    /// Bucket width, ms.
+    pub period: i64,
+    /// Bucket start, ms UTC.
+    pub bucket: i64,
+    /// Volume added in the bucket, m³.
+    pub increase: f64,
 }
 
 /// What a batch writes for the counter buckets of one `(point, variable,
 /// period, agent, epoch)`, see [`settle_counters`].
 #[derive(Debug, Default, PartialEq)]
-pub(crate) struct CounterPlan {
+pub struct CounterPlan {
     /// Maxima to upsert.
-    pub(crate) maxima: Vec<CounterMax>,
+    pub maxima: Vec<CounterMax>,
     /// Buckets only this `(agent, epoch)` reaches: their `increase` is its share.
-    pub(crate) increases: Vec<Increase>,
+    pub increases: Vec<Increase>,
     /// Buckets that other `(agent, epoch)`s also reach: the database sums them.
-    pub(crate) shared: Vec<i64>,
+    pub shared: Vec<i64>,
 }
 
 /// Plan the counter writes of `group` (the batch's maxima of one `(point,
 /// variable, period, agent, epoch)`, as in [`Fold::counters`]) from the
 /// stored rows `(agent, epoch, bucket, max_total)` of the series, sorted by
 /// bucket, covering the range [`merge_counter`] needs for this `(agent, epoch)`.
-pub(crate) fn settle_counters(
-    group: &[CounterMax],
-    stored: &[(i64, i64, i64, f64)],
-) -> CounterPlan {
+pub fn settle_counters(group: &[CounterMax], stored: &[(i64, i64, i64, f64)]) -> CounterPlan {
     let Some(&key) = group.first() else {
         return CounterPlan::default();
     };
@@ -294,9 +317,7 @@ pub(crate) fn settle_counters(
 }
 
 /// The latest reading of each series in a batch: `(point, variable) -> index`.
-pub(crate) fn latest_of<'a>(
-    items: impl IntoIterator<Item = (usize, i64, i64, i64)> + 'a,
-) -> Vec<usize> {
+pub fn latest_of<'a>(items: impl IntoIterator<Item = (usize, i64, i64, i64)> + 'a) -> Vec<usize> {
     let mut best: BTreeMap<(i64, i64), (i64, usize)> = BTreeMap::new();
     for (i, point, variable, time) in items {
         best.entry((point, variable))

@@ -8,6 +8,8 @@
 
 use caudal_protocol::{Epoch, Quality, Reason, Variable};
 
+use crate::StoreError;
+
 /// The database spelling of a quality code.
 #[must_use]
 pub fn quality_to_text(q: Quality) -> std::borrow::Cow<'static, str> {
@@ -69,6 +71,22 @@ pub fn quality_from_text(s: &str) -> Option<Quality> {
         return reason_from_text(r).map(Quality::Suspect);
     }
     reason_from_text(s.strip_prefix("bad:")?).map(Quality::Bad)
+}
+
+/// A stored quality code read back from `table`.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] when the text is not a quality code.
+pub fn quality_from_db(table: &'static str, s: &str) -> Result<Quality, StoreError> {
+    quality_from_text(s).ok_or_else(|| StoreError::corrupt(table, "quality", s))
+}
+
+/// A stored variable id read back from `table`.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] when no variable has this id.
+pub fn variable_from_db(table: &'static str, id: i64) -> Result<Variable, StoreError> {
+    variable_from_id(id).ok_or_else(|| StoreError::corrupt(table, "variable_id", id))
 }
 
 /// The id of a variable in the `variables` table.
