@@ -33,29 +33,12 @@ pub use meters::{
     meters, run_intervals, run_meter,
 };
 
+pub use crate::points::PointKind;
 use crate::vocab::vocabulary;
 use crate::{AssetId, AssetKind, PointId, SiteId, Zone};
 
 /// Longest code.
 pub const MAX_CODE: usize = 64;
-
-vocabulary!(
-    /// What a catchment point is.
-    PointKind {
-        /// A groundwater well.
-        Well => "well",
-        /// A river intake.
-        River => "river",
-        /// A lake.
-        Lake => "lake",
-        /// A reservoir or pond.
-        Reservoir => "reservoir",
-        /// A spring.
-        Spring => "spring",
-        /// A drain.
-        Drain => "drain",
-    }
-);
 
 vocabulary!(
     /// How critical an asset is to the operation: A (stops production or
